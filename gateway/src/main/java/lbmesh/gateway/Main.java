@@ -1,0 +1,5 @@
+package lbmesh.gateway;
+
+public final class Main {
+  public static void main(String[] args) {}
+}
