@@ -1,0 +1,123 @@
+package lbmesh.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class AdminTest {
+
+  private Vertx vertx;
+  private TestClient client;
+  private DemoBackend backend;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
+    client = new TestClient(vertx);
+    backend = TestClient.await(DemoBackend.start(vertx, new DemoBackendOptions()));
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+  }
+
+  @Test
+  void healthCanBeSwitchedOffAndOn() {
+    TestClient.Reply up = client.get(backend.port(), "/health");
+    assertEquals(200, up.status());
+    assertEquals(new JsonObject().put("ok", true), up.json());
+
+    assertEquals(200, client.postJson(backend.port(), "/admin/health", "{\"ok\": false}").status());
+    TestClient.Reply down = client.get(backend.port(), "/health");
+    assertEquals(503, down.status());
+    assertEquals(new JsonObject().put("ok", false), down.json());
+
+    backend.setHealthy(true);
+    assertEquals(200, client.get(backend.port(), "/health").status());
+  }
+
+  @Test
+  void malformedAdminBodiesAreRejectedWith400() {
+    for (String body : List.of("", "{", "[true]", "{}", "{\"ok\": \"no\"}", "{\"ok\": 0}")) {
+      assertEquals(400, client.postJson(backend.port(), "/admin/health", body).status(), body);
+    }
+    for (String body : List.of("{}", "{\"reply\": 75}", "{\"reply\": \"up\\ndown\"}")) {
+      assertEquals(400, client.postJson(backend.port(), "/admin/agent", body).status(), body);
+    }
+    assertEquals(413, client.postJson(backend.port(), "/admin/agent",
+        "{\"reply\": \"" + "x".repeat(5000) + "\"}").status());
+    assertEquals(404, client.get(backend.port(), "/admin/nothing").status());
+    assertEquals(200, client.get(backend.port(), "/health").status(), "nothing was switched");
+    assertEquals("up", readAgentLine());
+  }
+
+  @Test
+  void agentPortAnswersTheLineThatWasSet() {
+    assertEquals("up", readAgentLine());
+
+    // sent the way curl -d sends it: as a form, with a '%' that is not percent-encoding
+    TestClient.Reply set = client.send(HttpMethod.POST, backend.port(), "/admin/agent",
+        "application/x-www-form-urlencoded", Buffer.buffer("{\"reply\": \"up 75%\"}"));
+    assertEquals(200, set.status());
+    assertEquals("up 75%", readAgentLine());
+
+    backend.setAgentReply("drain");
+    assertEquals("drain", readAgentLine());
+    assertThrows(IllegalArgumentException.class, () -> backend.setAgentReply("up\r\n"));
+  }
+
+  @Test
+  void statsCountTrafficButNotAdminCalls() {
+    client.get(backend.port(), "/a");
+    client.get(backend.port(), "/b?status=500");
+    client.postJson(backend.port(), "/c", "{}");
+    client.get(backend.port(), "/health");
+
+    JsonObject stats = client.get(backend.port(), "/admin/stats").json();
+    assertEquals(3, stats.getLong("totalRequests"));
+    assertEquals(0, stats.getInteger("inFlight"));
+    assertEquals(1, stats.getInteger("maxInFlight"));
+    assertEquals(new JsonObject().put("GET", 2).put("POST", 1), stats.getJsonObject("methods"));
+    assertEquals(backend.id(), stats.getString("id"));
+
+    assertEquals(200, client.postJson(backend.port(), "/admin/stats/reset", "").status());
+    BackendStats reset = backend.stats();
+    assertEquals(0, reset.totalRequests());
+    assertEquals(0, reset.maxInFlight());
+    assertEquals(0, reset.methods().size());
+  }
+
+  /** Reads everything the agent port sends until it closes the connection. */
+  private String readAgentLine() {
+    NetClient net = vertx.createNetClient();
+    try {
+      Buffer received = TestClient.await(net.connect(backend.agentPort(), TestClient.HOST).compose(socket -> {
+        Buffer all = Buffer.buffer();
+        socket.handler(all::appendBuffer);
+        return Future.<Buffer>future(closed -> socket.endHandler(v -> closed.complete(all)));
+      }));
+      String text = received.toString();
+      assertEquals('\n', text.charAt(text.length() - 1), "the agent line ends with a newline");
+      return text.substring(0, text.length() - 1);
+    } finally {
+      TestClient.await(net.close());
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package lbmesh.shared.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MemberAttributeConfig;
+import com.hazelcast.config.PartitionGroupConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.partitiongroup.PartitionGroupMetaData;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/** Builds the Hazelcast configuration from {@link ClusterSettings} and starts a clustered Vert.x. */
+public final class ClusterBootstrap {
+  /** Hazelcast ports tried from LB_HZ_PORT upwards, by a starting member and by joiners alike. */
+  static final int PORT_RANGE = 20;
+
+  private ClusterBootstrap() {
+  }
+
+  /** The Hazelcast config every member uses: TCP-IP join, DC attributes and groups, fast failure detection. */
+  public static Config hazelcastConfig(ClusterSettings s) {
+    // loadConfig keeps Vert.x's own structures (subscription maps, locks); a bare Config drops them.
+    Config cfg = ConfigUtil.loadConfig();
+    cfg.setClusterName(s.clusterName());
+    cfg.setInstanceName(s.clusterName() + "/" + s.nodeId());
+    cfg.setProperty("hazelcast.phone.home.enabled", "false");
+    cfg.setProperty("hazelcast.logging.type", "jdk");
+    cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
+    // a member listed without a port is probed on the whole auto-increment range, not just 3 ports
+    cfg.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(PORT_RANGE));
+    // A crashed member is noticed through its closed sockets (connection monitor, ~0.3 s); a hung one
+    // through missed heartbeats. Defaults (60 s) are far too slow for a load balancer.
+    cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    cfg.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.maxNoHeartbeatSeconds()));
+    cfg.setProperty("hazelcast.connection.monitor.interval", "100");
+    cfg.setProperty("hazelcast.connection.monitor.max.faults", "3");
+    // The price of a short heartbeat timeout: a long pause can split a live member off; merge it back fast.
+    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+    cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+
+    MemberAttributeConfig attrs = cfg.getMemberAttributeConfig();
+    attrs.setAttribute(MemberInfo.ATTR_SERVICE, s.service());
+    attrs.setAttribute(MemberInfo.ATTR_DC, s.dc());
+    attrs.setAttribute(MemberInfo.ATTR_NODE, s.nodeId());
+    attrs.setAttribute(MemberInfo.ATTR_PID, Long.toString(ProcessHandle.current().pid()));
+
+    cfg.getNetworkConfig()
+        .setPort(s.hzPort())
+        .setPortAutoIncrement(true)
+        .setPortCount(PORT_RANGE)
+        .getInterfaces().setEnabled(true).addInterface(s.bindHost());
+    JoinConfig join = cfg.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(s.members());
+    if (s.dcAwareBackups()) {
+      // One partition group per DC: a backup never sits in its owner's DC, so losing a whole DC loses
+      // no entry. Only for multi-DC deployments: Hazelcast keeps no backup at all within one group.
+      attrs.setAttribute(PartitionGroupMetaData.PARTITION_GROUP_ZONE, s.dc());
+      cfg.getPartitionGroupConfig().setEnabled(true).setGroupType(PartitionGroupConfig.MemberGroupType.ZONE_AWARE);
+    }
+    return cfg;
+  }
+
+  /** Starts a clustered Vert.x; `options` may carry metrics and worker settings. */
+  public static Future<Vertx> start(ClusterSettings s, VertxOptions options) {
+    options.setEventBusOptions(new EventBusOptions(options.getEventBusOptions()).setHost(s.bindHost()).setPort(0));
+    return Vertx.builder()
+        .with(options)
+        .withClusterManager(new HazelcastClusterManager(hazelcastConfig(s)))
+        .buildClustered();
+  }
+
+  /** The Hazelcast instance under a clustered Vert.x: for IMaps, listeners and the member list. */
+  public static HazelcastInstance hazelcast(Vertx vertx) {
+    ClusterManager cm = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+    return ((HazelcastClusterManager) cm).getHazelcastInstance();
+  }
+}

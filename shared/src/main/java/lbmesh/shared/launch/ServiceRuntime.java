@@ -1,0 +1,60 @@
+package lbmesh.shared.launch;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import lbmesh.shared.cluster.ClusterBootstrap;
+import lbmesh.shared.cluster.ClusterSettings;
+
+/** Starts a service's clustered Vert.x with metrics on, and closes it cleanly on SIGTERM. */
+public final class ServiceRuntime {
+  private static final Logger LOG = Logger.getLogger(ServiceRuntime.class.getName());
+
+  private ServiceRuntime() {
+  }
+
+  /** VertxOptions every service uses: Prometheus metrics through Micrometer. */
+  public static VertxOptions options() {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+  }
+
+  /** Joins the cluster (async). */
+  public static Future<Vertx> join(ClusterSettings settings) {
+    return ClusterBootstrap.start(settings, options());
+  }
+
+  /**
+   * For a service's main: joins the cluster, runs `deploy`, logs one ready line, and leaves the cluster
+   * on SIGTERM. Exits the process with status 1 when any step fails.
+   */
+  public static Vertx runMain(ClusterSettings settings, java.util.function.Function<Vertx, Future<?>> deploy) {
+    Logging.configure();
+    long t0 = System.nanoTime();
+    try {
+      Vertx vertx = join(settings).await(120, TimeUnit.SECONDS);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // exiting anyway; the others notice through the closed sockets
+        }
+      }, "lbmesh-shutdown"));
+      deploy.apply(vertx).await(120, TimeUnit.SECONDS);
+      LOG.info(() -> String.format("%s %s ready in %d ms (dc %s, pid %d)", settings.service(), settings.nodeId(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.dc(), ProcessHandle.current().pid()));
+      return vertx;
+    } catch (Exception e) {
+      LOG.log(Level.SEVERE, settings.service() + " failed to start: " + e.getMessage(), e);
+      System.exit(1);
+      return null;
+    }
+  }
+}

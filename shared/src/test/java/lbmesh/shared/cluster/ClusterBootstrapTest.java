@@ -1,0 +1,66 @@
+package lbmesh.shared.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.map.IMap;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.TestCluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ClusterBootstrapTest {
+  private final TestCluster cluster = new TestCluster();
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void membersCarryServiceDcNodeAndPidAttributes() {
+    Vertx a = cluster.start("registry-service", "dc1");
+    cluster.start("gateway", "dc2");
+    Await.until(Duration.ofSeconds(10), "two members", () -> TestCluster.hz(a).getCluster().getMembers().size() == 2);
+    Set<String> seen = TestCluster.hz(a).getCluster().getMembers().stream()
+        .map(MemberInfo::of).map(m -> m.service() + "@" + m.dc()).collect(Collectors.toSet());
+    assertEquals(Set.of("registry-service@dc1", "gateway@dc2"), seen);
+    MemberInfo self = MemberInfo.of(TestCluster.hz(a).getCluster().getLocalMember());
+    assertEquals(ProcessHandle.current().pid(), self.pid());
+    assertTrue(self.nodeId().startsWith("registry-service-"));
+  }
+
+  @Test
+  void crashedMemberIsDroppedWithinFiveSeconds() {
+    Vertx a = cluster.start("gateway", "dc1");
+    Vertx b = cluster.start("gateway", "dc1");
+    Await.until(Duration.ofSeconds(10), "two members", () -> TestCluster.hz(a).getCluster().getMembers().size() == 2);
+    cluster.crash(b);
+    long ms = Await.until(Duration.ofSeconds(5), "crashed member dropped",
+        () -> TestCluster.hz(a).getCluster().getMembers().size() == 1);
+    System.out.println("crashed member dropped after " + ms + " ms");
+  }
+
+  @Test
+  void losingAWholeDcKeepsEveryMapEntry() {
+    cluster.dcAwareBackups();
+    Vertx dc1a = cluster.start("gateway", "dc1");
+    Vertx dc1b = cluster.start("gateway", "dc1");
+    Vertx dc2 = cluster.start("gateway", "dc2");
+    Await.until(Duration.ofSeconds(10), "three members", () -> TestCluster.hz(dc2).getCluster().getMembers().size() == 3);
+    IMap<Integer, Integer> map = TestCluster.hz(dc1a).getMap("zone-test");
+    for (int i = 0; i < 1000; i++) {
+      map.set(i, i);
+    }
+    Await.until(Duration.ofSeconds(20), "backups in place", () -> TestCluster.hz(dc2).getPartitionService().isClusterSafe());
+    cluster.crash(dc1a);
+    cluster.crash(dc1b);
+    Await.until(Duration.ofSeconds(10), "dc1 gone", () -> TestCluster.hz(dc2).getCluster().getMembers().size() == 1);
+    IMap<Integer, Integer> survivor = TestCluster.hz(dc2).getMap("zone-test");
+    assertEquals(1000, survivor.size(), "every entry survived the loss of dc1 through its dc2 backup");
+  }
+}
