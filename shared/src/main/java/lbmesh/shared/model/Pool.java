@@ -128,13 +128,14 @@ public record Pool(
    * missing settings take their defaults.
    */
   public static Pool parse(String name, JsonObject doc) {
-    List<FieldError> errors = new ArrayList<>(Schemas.validate(Schemas.POOL, doc));
+    Object given = doc.getValue("name");
+    if (given != null && !given.equals(name)) {
+      throw new InvalidModelException("name", "does not match the pool in the path ('" + name + "')");
+    }
+    JsonObject full = doc.copy().put("name", name);
+    List<FieldError> errors = new ArrayList<>(Schemas.validate(Schemas.POOL, full));
     if (errors.isEmpty()) {
-      String given = doc.getString("name");
-      if (given != null && !given.equals(name)) {
-        errors.add(new FieldError("name", "does not match the pool in the path ('" + name + "')"));
-      }
-      Pool p = fromJson(doc.copy().put("name", name));
+      Pool p = fromJson(full);
       // JSON Schema cannot compare two fields
       if (p.healthCheck.timeoutMs > p.healthCheck.intervalMs) {
         errors.add(new FieldError("healthCheck.timeoutMs", "must not exceed healthCheck.intervalMs ("

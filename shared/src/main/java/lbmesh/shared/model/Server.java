@@ -41,14 +41,13 @@ public record Server(
 
   /** Validates a server document and builds the server; `id` is the id to use (from the path or generated). */
   public static Server parse(String id, JsonObject doc) {
-    List<FieldError> errors = new ArrayList<>(Schemas.validate(Schemas.SERVER, doc));
-    if (errors.isEmpty() && doc.getValue("id") != null && !doc.getValue("id").equals(id)) {
-      errors.add(new FieldError("id", "does not match the server in the path ('" + id + "')"));
+    Object given = doc.getValue("id");
+    if (given != null && !given.equals(id)) {
+      throw new InvalidModelException("id", "does not match the server in the path ('" + id + "')");
     }
-    if (!errors.isEmpty()) {
-      throw new InvalidModelException(errors);
-    }
-    return fromJson(doc.copy().put("id", id));
+    JsonObject full = doc.copy().put("id", id);
+    Schemas.check(Schemas.SERVER, full);
+    return fromJson(full);
   }
 
   public static Server fromJson(JsonObject j) {

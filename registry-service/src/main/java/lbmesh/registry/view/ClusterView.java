@@ -1,0 +1,52 @@
+package lbmesh.registry.view;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Comparator;
+import java.util.List;
+import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.model.RegistrySnapshot;
+import lbmesh.shared.model.Server;
+
+/**
+ * {@code GET /api/v1/cluster}: the live view of DESIGN.md. Parts owned by services that are not built
+ * yet (leader and epoch, gateway roles, health, in-flight counts) say "unknown" or are absent; they are
+ * never invented.
+ */
+public final class ClusterView {
+  static final String UNKNOWN = "unknown";
+
+  private ClusterView() {
+  }
+
+  public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state) {
+    List<MemberInfo> members = hz.getCluster().getMembers().stream().map(MemberInfo::of)
+        .sorted(Comparator.comparing(MemberInfo::service).thenComparing(MemberInfo::nodeId)).toList();
+    JsonArray m = new JsonArray();
+    JsonArray gateways = new JsonArray();
+    for (MemberInfo info : members) {
+      m.add(info.toJson().put("role", UNKNOWN));
+      if ("gateway".equals(info.service())) {
+        gateways.add(new JsonObject().put("nodeId", info.nodeId()).put("group", UNKNOWN).put("mode", UNKNOWN)
+            .put("role", UNKNOWN).put("dc", info.dc()));
+      }
+    }
+    JsonArray pools = new JsonArray();
+    state.pools().values().forEach(e -> {
+      JsonArray servers = new JsonArray();
+      for (Server s : e.servers().values()) {
+        servers.add(new JsonObject().put("id", s.id()).put("host", s.host()).put("port", s.port()).put("dc", s.dc())
+            .put("state", s.state().wire()).put("weight", s.weight()).put("health", UNKNOWN));
+      }
+      pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())
+          .put("servers", servers));
+    });
+    return new JsonObject()
+        .put("registryVersion", state.version())
+        .put("members", m)
+        .put("gateways", gateways)
+        .put("pools", pools);
+  }
+
+}
