@@ -1,13 +1,20 @@
 package lbmesh.gateway;
 
-import lbmesh.shared.launch.ServiceMain;
+import lbmesh.shared.cluster.ClusterSettings;
+import lbmesh.shared.launch.Env;
+import lbmesh.shared.launch.ServiceRuntime;
 
-/** Starts a gateway: joins the cluster and serves its admin port (LB_ADMIN_PORT, default 9080). */
+/** Starts a gateway: traffic on LB_HTTP_PORT (8080), admin on LB_ADMIN_PORT (9080). */
 public final class Main {
+  public static final String SERVICE = "gateway";
+
   private Main() {
   }
 
   public static void main(String[] args) {
-    ServiceMain.run("gateway", 9080);
+    Env env = Env.system();
+    GatewayConfig config = GatewayConfig.fromEnv(env);
+    ClusterSettings settings = ClusterSettings.fromEnv(SERVICE, env);
+    ServiceRuntime.runMain(settings, vertx -> vertx.deployVerticle(new GatewayVerticle(config, settings)));
   }
 }

@@ -1,0 +1,65 @@
+package lbmesh.gateway;
+
+import lbmesh.shared.launch.Env;
+
+/**
+ * Gateway settings from the environment, with the defaults written here once.
+ *
+ * @param eventLoops proxy verticle instances (one HTTP server and one backend client pool each)
+ * @param maxHeaderBytes request headers above this get 431
+ * @param maxUriBytes request lines above this get 414
+ * @param clientIdleSeconds a client connection idle this long is closed
+ * @param headerTimeoutMs a new client connection must complete its first request head within this
+ * @param retryBudgetPercent retries in flight may not exceed this share of active requests
+ * @param minRetryConcurrency retries always allowed in flight, whatever the budget says
+ */
+public record GatewayConfig(
+    String host,
+    int httpPort,
+    int adminPort,
+    boolean exposeServerHeader,
+    int eventLoops,
+    int maxHeaderBytes,
+    int maxUriBytes,
+    int clientIdleSeconds,
+    int headerTimeoutMs,
+    int retryBudgetPercent,
+    int minRetryConcurrency,
+    int backendPoolSize) {
+
+  public static GatewayConfig fromEnv(Env env) {
+    return new GatewayConfig(
+        env.get("LB_HTTP_HOST", "0.0.0.0"),
+        env.getInt("LB_HTTP_PORT", 8080),
+        env.getInt("LB_ADMIN_PORT", 9080),
+        env.getBoolean("LB_EXPOSE_SERVER_HEADER", false),
+        env.getInt("LB_EVENT_LOOPS", Runtime.getRuntime().availableProcessors()),
+        env.getInt("LB_MAX_HEADER_BYTES", 16384),
+        env.getInt("LB_MAX_URI_BYTES", 8192),
+        env.getInt("LB_CLIENT_IDLE_SECONDS", 60),
+        env.getInt("LB_HEADER_TIMEOUT_MS", 10_000),
+        env.getInt("LB_RETRY_BUDGET_PERCENT", 20),
+        env.getInt("LB_MIN_RETRY_CONCURRENCY", 3),
+        env.getInt("LB_BACKEND_POOL_SIZE", 512));
+  }
+
+  /** Defaults with the given ports (tests). */
+  public static GatewayConfig forTest(int httpPort, int adminPort) {
+    return fromEnv(new Env(java.util.Map.of())).withPorts(httpPort, adminPort);
+  }
+
+  public GatewayConfig withPorts(int http, int admin) {
+    return new GatewayConfig(host, http, admin, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+  }
+
+  public GatewayConfig withExposeServerHeader(boolean b) {
+    return new GatewayConfig(host, httpPort, adminPort, b, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+  }
+
+  public GatewayConfig withLimits(int headerBytes, int uriBytes, int headerTimeout) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
+        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+  }
+}

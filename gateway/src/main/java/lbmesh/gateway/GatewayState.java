@@ -1,0 +1,87 @@
+package lbmesh.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import lbmesh.gateway.admin.GatewayMetrics;
+import lbmesh.gateway.health.ServerStats;
+import lbmesh.gateway.proxy.RetryBudget;
+import lbmesh.gateway.route.RoutingTable;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.event.EventType;
+import lbmesh.shared.model.RegistrySnapshot;
+
+/**
+ * What the gateway's event loops share: the current routing table (swapped atomically), each server's
+ * live stats, the retry budget and the metrics. Written by one place each, read everywhere.
+ */
+public final class GatewayState {
+  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
+  private final Map<String, ServerStats> stats = RoutingTable.newStatsMap();
+  private final RetryBudget retryBudget;
+  private final GatewayMetrics metrics;
+  private final GatewayConfig config;
+  private final Vertx vertx;
+  private final String nodeId;
+  private final String dc;
+
+  public GatewayState(Vertx vertx, GatewayConfig config, String nodeId, String dc) {
+    this.vertx = vertx;
+    this.config = config;
+    this.nodeId = nodeId;
+    this.dc = dc;
+    this.retryBudget = new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency());
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    this.metrics = new GatewayMetrics(registry == null ? new SimpleMeterRegistry() : registry);
+  }
+
+  public RoutingTable table() {
+    return table.get();
+  }
+
+  /** Rebuilds the routing table from a registry snapshot and swaps it in (off the request path). */
+  public synchronized void install(RegistrySnapshot snapshot) {
+    RoutingTable t = RoutingTable.build(snapshot, stats);
+    metrics.bind(t);
+    table.set(t);
+  }
+
+  public boolean loaded() {
+    return table.get() != RoutingTable.EMPTY;
+  }
+
+  public Map<String, ServerStats> stats() {
+    return stats;
+  }
+
+  public RetryBudget retryBudget() {
+    return retryBudget;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Publishes a cluster event from this gateway. */
+  public void publish(EventType type, JsonObject data) {
+    vertx.eventBus().publish(Addresses.EVENTS, Event.of(type, nodeId, dc, data).toJson());
+  }
+
+}

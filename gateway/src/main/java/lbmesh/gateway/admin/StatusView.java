@@ -1,0 +1,49 @@
+package lbmesh.gateway.admin;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import lbmesh.gateway.GatewayState;
+import lbmesh.gateway.route.PoolTable;
+import lbmesh.gateway.route.RoutingTable;
+import lbmesh.gateway.route.ServerSlot;
+
+/** The gateway's {@code /status}: its routing table with effective weights, local in-flight and ejections. */
+public final class StatusView {
+  private StatusView() {
+  }
+
+  public static JsonObject build(GatewayState state, JsonObject base) {
+    RoutingTable t = state.table();
+    long now = System.currentTimeMillis();
+    JsonArray pools = new JsonArray();
+    for (PoolTable p : t.pools().values()) {
+      JsonArray servers = new JsonArray();
+      for (ServerSlot s : p.all()) {
+        var st = s.stats();
+        double latency = st.latencyMillis();
+        servers.add(new JsonObject()
+            .put("id", s.id())
+            .put("host", s.server().host())
+            .put("port", s.server().port())
+            .put("state", s.server().state().wire())
+            .put("weight", s.server().weight())
+            .put("effectiveWeight", s.server().state() == lbmesh.shared.model.Server.State.READY
+                ? s.server().weight() : 0)
+            .put("maxConnections", s.server().maxConnections())
+            .put("inflight", new JsonObject().put("local", st.inflight()))
+            .put("ejected", st.isEjected(now))
+            .put("ejectedForMs", Math.max(0, st.ejectedUntil() - now))
+            .put("ejections", st.ejections())
+            .put("requests", st.requests())
+            .put("failures", st.failures())
+            .put("latencyMs", Double.isNaN(latency) ? null : Math.round(latency * 100) / 100.0));
+      }
+      pools.add(new JsonObject().put("name", p.name()).put("algorithm", p.pool().algorithm())
+          .put("retries", p.pool().retries()).put("servers", servers));
+    }
+    JsonArray routes = new JsonArray();
+    t.routes().forEach(r -> routes.add(r.toJson()));
+    return base.put("registryVersion", t.version()).put("activeRequests", state.retryBudget().active())
+        .put("routes", routes).put("pools", pools);
+  }
+}

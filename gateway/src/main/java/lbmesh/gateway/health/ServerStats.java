@@ -1,0 +1,120 @@
+package lbmesh.gateway.health;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters of one server as this gateway sees it: exact in-flight count, latency EWMA, passive
+ * health. Survives routing-table rebuilds (keyed by pool and server id) and is shared by every event
+ * loop; every field is lock-free.
+ */
+public final class ServerStats {
+  /** Weight of the newest sample in the latency EWMA. */
+  static final double EWMA_ALPHA = 0.2;
+
+  private final String pool;
+  private final String id;
+  private final AtomicInteger inflight = new AtomicInteger();
+  private final AtomicLong ewmaBits = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  private final AtomicInteger ejections = new AtomicInteger();
+  private final AtomicLong ejectedUntil = new AtomicLong();
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+
+  public ServerStats(String pool, String id) {
+    this.pool = pool;
+    this.id = id;
+  }
+
+  public String pool() {
+    return pool;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public int inflight() {
+    return inflight.get();
+  }
+
+  public void begin() {
+    inflight.incrementAndGet();
+    requests.increment();
+  }
+
+  public void end() {
+    inflight.decrementAndGet();
+  }
+
+  /** Takes a request slot only if fewer than `max` are in flight (max 0: unlimited). */
+  public boolean tryBegin(int max) {
+    if (max <= 0) {
+      begin();
+      return true;
+    }
+    while (true) {
+      int n = inflight.get();
+      if (n >= max) {
+        return false;
+      }
+      if (inflight.compareAndSet(n, n + 1)) {
+        requests.increment();
+        return true;
+      }
+    }
+  }
+
+  public double latencyMillis() {
+    return Double.longBitsToDouble(ewmaBits.get());
+  }
+
+  public void recordLatency(double millis) {
+    while (true) {
+      long bits = ewmaBits.get();
+      double old = Double.longBitsToDouble(bits);
+      double next = Double.isNaN(old) ? millis : old + EWMA_ALPHA * (millis - old);
+      if (ewmaBits.compareAndSet(bits, Double.doubleToRawLongBits(next))) {
+        return;
+      }
+    }
+  }
+
+  public long requests() {
+    return requests.sum();
+  }
+
+  public long failures() {
+    return failures.sum();
+  }
+
+  AtomicInteger consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  AtomicInteger ejectionCount() {
+    return ejections;
+  }
+
+  void countFailure() {
+    failures.increment();
+  }
+
+  public int ejections() {
+    return ejections.get();
+  }
+
+  public long ejectedUntil() {
+    return ejectedUntil.get();
+  }
+
+  AtomicLong ejectedUntilRef() {
+    return ejectedUntil;
+  }
+
+  public boolean isEjected(long nowMillis) {
+    return ejectedUntil.get() > nowMillis;
+  }
+}

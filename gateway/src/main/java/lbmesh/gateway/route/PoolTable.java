@@ -1,0 +1,83 @@
+package lbmesh.gateway.route;
+
+import java.util.ArrayList;
+import java.util.List;
+import lbmesh.gateway.balance.Algorithm;
+import lbmesh.gateway.balance.BalancedServer;
+import lbmesh.gateway.balance.Balancer;
+import lbmesh.gateway.balance.Balancers;
+import lbmesh.gateway.balance.LoadView;
+import lbmesh.gateway.health.ServerStats;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.Server;
+
+/**
+ * A pool as the proxy uses it: settings, the servers that take new requests (state `ready`) behind
+ * the pool's balancer, and every server for status and passive health. Immutable; rebuilt on change.
+ */
+public final class PoolTable {
+  /** Effective weight units per registry weight point; leaves room for slow start and agent scaling. */
+  public static final int WEIGHT_SCALE = 100;
+
+  private final Pool pool;
+  private final ServerSlot[] eligible;
+  private final List<ServerSlot> all;
+  private final List<ServerStats> allStats;
+  private final Balancer balancer;
+
+  PoolTable(Pool pool, List<ServerSlot> servers) {
+    this.pool = pool;
+    this.all = List.copyOf(servers);
+    this.allStats = all.stream().map(ServerSlot::stats).toList();
+    List<ServerSlot> ready = new ArrayList<>();
+    List<BalancedServer> balanced = new ArrayList<>();
+    for (ServerSlot s : servers) {
+      if (s.server().state() == Server.State.READY) {
+        ready.add(s);
+        balanced.add(new BalancedServer(s.id(), s.server().weight() * WEIGHT_SCALE));
+      }
+    }
+    this.eligible = ready.toArray(new ServerSlot[0]);
+    LoadView load = new LoadView() {
+      @Override
+      public long inflight(int index) {
+        return eligible[index].stats().inflight();
+      }
+
+      @Override
+      public double latencyMillis(int index) {
+        return eligible[index].stats().latencyMillis();
+      }
+    };
+    this.balancer = Balancers.create(Algorithm.fromWire(pool.algorithm()), balanced, load);
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public String name() {
+    return pool.name();
+  }
+
+  /** Servers taking new requests, indexed as the balancer's picks. */
+  public ServerSlot eligible(int index) {
+    return eligible[index];
+  }
+
+  public int eligibleCount() {
+    return eligible.length;
+  }
+
+  public List<ServerSlot> all() {
+    return all;
+  }
+
+  public List<ServerStats> allStats() {
+    return allStats;
+  }
+
+  public Balancer balancer() {
+    return balancer;
+  }
+}

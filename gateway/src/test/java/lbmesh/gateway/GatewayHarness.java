@@ -1,0 +1,148 @@
+package lbmesh.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import lbmesh.demo.DemoBackend;
+import lbmesh.demo.DemoBackendOptions;
+import lbmesh.shared.cluster.ClusterSettings;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.event.EventType;
+import lbmesh.shared.launch.ServiceRuntime;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.RegistrySnapshot;
+import lbmesh.shared.model.Server;
+
+/**
+ * A gateway on a local (non-clustered) Vert.x with real demo backends and a stand-in registry that
+ * answers {@code lb.registry.snapshot} and publishes registry events, as registry-service does.
+ */
+public final class GatewayHarness implements AutoCloseable {
+  public final Vertx vertx = Vertx.vertx(ServiceRuntime.options());
+  public final List<DemoBackend> backends = new ArrayList<>();
+  public final HttpClient client;
+  public GatewayVerticle gateway;
+  public GatewayConfig config;
+  private RegistrySnapshot state = RegistrySnapshot.EMPTY;
+
+  public GatewayHarness() {
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(state.toJson()));
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(200));
+  }
+
+  public DemoBackend backend() throws Exception {
+    DemoBackend b = DemoBackend.start(vertx, new DemoBackendOptions()).await(10, TimeUnit.SECONDS);
+    backends.add(b);
+    return b;
+  }
+
+  /** Starts the gateway on free ports (exposing X-LB-Server). */
+  public GatewayHarness start(GatewayConfig cfg) throws Exception {
+    this.config = cfg;
+    ClusterSettings s = ClusterSettings.fromEnv(Main.SERVICE, new lbmesh.shared.launch.Env(Map.of("LB_NODE_ID", "gw-test")));
+    gateway = new GatewayVerticle(cfg, s);
+    vertx.deployVerticle(gateway).await(20, TimeUnit.SECONDS);
+    return this;
+  }
+
+  public GatewayHarness start() throws Exception {
+    return start(GatewayConfig.forTest(freePort(), freePort()).withExposeServerHeader(true));
+  }
+
+  public static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Applies a registry change and publishes its event, as registry-service would. */
+  public synchronized void pool(Pool p) {
+    state = state.withPool(p);
+    publish(EventType.POOL_UPDATED, new JsonObject().put("pool", state.pool(p.name()).pool().toJson()));
+  }
+
+  public synchronized void server(String pool, Server s) {
+    boolean added = state.pool(pool).servers().get(s.id()) == null;
+    state = state.withServer(pool, s);
+    publish(added ? EventType.SERVER_ADDED : EventType.SERVER_UPDATED,
+        new JsonObject().put("pool", pool).put("server", state.pool(pool).servers().get(s.id()).toJson()));
+  }
+
+  public synchronized void removeServer(String pool, String id) {
+    state = state.withoutServer(pool, id);
+    publish(EventType.SERVER_REMOVED, new JsonObject().put("pool", pool).put("id", id));
+  }
+
+  /** A pool `default` with these backends, ids as the backends'. */
+  public void defaultPool(String algorithm, DemoBackend... bs) {
+    pool(Pool.fromJson(Pool.defaults(Pool.DEFAULT_POOL).toJson().put("algorithm", algorithm)));
+    for (DemoBackend b : bs) {
+      server(Pool.DEFAULT_POOL, server(b, 1));
+    }
+  }
+
+  public static Server server(DemoBackend b, int weight) {
+    return Server.fromJson(new JsonObject().put("id", b.id()).put("host", "127.0.0.1").put("port", b.port())
+        .put("weight", weight));
+  }
+
+  private void publish(EventType type, JsonObject data) {
+    vertx.eventBus().publish(Addresses.EVENTS, Event.of(type, "registry-test", "dc1", data)
+        .withVersion(state.version()).toJson());
+  }
+
+  public long version() {
+    return state.version();
+  }
+
+  /** Waits until the gateway's routing table has caught up with the stand-in registry. */
+  public void awaitTable() {
+    lbmesh.shared.testing.Await.until(java.time.Duration.ofSeconds(10), "routing table at v" + state.version(),
+        () -> gateway.state().table().version() == state.version());
+  }
+
+  public record Reply(int status, Map<String, String> headers, Buffer body) {
+    public String header(String name) {
+      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    public JsonObject json() {
+      return body.toJsonObject();
+    }
+  }
+
+  public Reply get(String uri) throws Exception {
+    return request(HttpMethod.GET, uri, null, Map.of());
+  }
+
+  public Reply request(HttpMethod method, String uri, Buffer body, Map<String, String> headers) throws Exception {
+    RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(config.httpPort())
+        .setURI(uri);
+    headers.forEach(o::putHeader);
+    return client.request(o).compose(req -> (body == null ? req.send() : req.send(body))
+        .compose(resp -> resp.body().map(b -> {
+          Map<String, String> h = new java.util.HashMap<>();
+          resp.headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+          return new Reply(resp.statusCode(), h, b);
+        }))).await(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // teardown
+    }
+  }
+}
