@@ -10,8 +10,8 @@ import lbmesh.shared.launch.Env;
  * @param maxUriBytes request lines above this get 414
  * @param clientIdleSeconds a client connection idle this long is closed
  * @param headerTimeoutMs a new client connection must complete its first request head within this
- * @param retryBudgetPercent retries in flight may not exceed this share of active requests
- * @param minRetryConcurrency retries always allowed in flight, whatever the budget says
+ * @param retryBudgetPercent retries may add at most this share of the request rate
+ * @param minRetriesPerSecond retries always allowed, whatever the budget says
  */
 public record GatewayConfig(
     String host,
@@ -24,7 +24,7 @@ public record GatewayConfig(
     int clientIdleSeconds,
     int headerTimeoutMs,
     int retryBudgetPercent,
-    int minRetryConcurrency,
+    int minRetriesPerSecond,
     int backendPoolSize) {
 
   public static GatewayConfig fromEnv(Env env) {
@@ -39,7 +39,7 @@ public record GatewayConfig(
         env.getInt("LB_CLIENT_IDLE_SECONDS", 60),
         env.getInt("LB_HEADER_TIMEOUT_MS", 10_000),
         env.getInt("LB_RETRY_BUDGET_PERCENT", 20),
-        env.getInt("LB_MIN_RETRY_CONCURRENCY", 3),
+        env.getInt("LB_MIN_RETRIES_PER_SECOND", 10),
         env.getInt("LB_BACKEND_POOL_SIZE", 512));
   }
 
@@ -50,16 +50,16 @@ public record GatewayConfig(
 
   public GatewayConfig withPorts(int http, int admin) {
     return new GatewayConfig(host, http, admin, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
   }
 
   public GatewayConfig withExposeServerHeader(boolean b) {
     return new GatewayConfig(host, httpPort, adminPort, b, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
   }
 
   public GatewayConfig withLimits(int headerBytes, int uriBytes, int headerTimeout) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
-        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetryConcurrency, backendPoolSize);
+        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
   }
 }

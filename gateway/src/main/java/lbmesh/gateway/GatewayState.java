@@ -35,7 +35,7 @@ public final class GatewayState {
     this.config = config;
     this.nodeId = nodeId;
     this.dc = dc;
-    this.retryBudget = new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency());
+    this.retryBudget = new RetryBudget(config.retryBudgetPercent(), config.minRetriesPerSecond());
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     this.metrics = new GatewayMetrics(registry == null ? new SimpleMeterRegistry() : registry);
   }

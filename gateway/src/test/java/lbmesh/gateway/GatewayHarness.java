@@ -78,6 +78,16 @@ public final class GatewayHarness implements AutoCloseable {
         new JsonObject().put("pool", pool).put("server", state.pool(pool).servers().get(s.id()).toJson()));
   }
 
+  public synchronized void route(lbmesh.shared.model.Route r) {
+    state = state.withRoute(r);
+    publish(EventType.ROUTE_UPDATED, new JsonObject().put("route", state.routes().get(r.name()).toJson()));
+  }
+
+  /** Changes the registry state without publishing an event (to make the gateway see a gap). */
+  public synchronized void silently(java.util.function.UnaryOperator<RegistrySnapshot> change) {
+    state = change.apply(state);
+  }
+
   public synchronized void removeServer(String pool, String id) {
     state = state.withoutServer(pool, id);
     publish(EventType.SERVER_REMOVED, new JsonObject().put("pool", pool).put("id", id));

@@ -42,7 +42,6 @@ final class Exchange implements PickRequest {
   private final long now = System.currentTimeMillis();
   private final long started = System.nanoTime();
   private int attempts;
-  private boolean holdsRetry;
   private boolean clientGone;
   private Attempt current;
 
@@ -267,11 +266,7 @@ final class Exchange implements PickRequest {
   }
 
   private boolean takeRetry() {
-    if (holdsRetry) {
-      return true;
-    }
-    holdsRetry = state.retryBudget().tryRetry();
-    return holdsRetry;
+    return state.retryBudget().tryRetry();
   }
 
   private void outlierFailure(Attempt a) {
@@ -332,9 +327,6 @@ final class Exchange implements PickRequest {
     }
     finished = true;
     state.retryBudget().requestEnded();
-    if (holdsRetry) {
-      state.retryBudget().retryEnded();
-    }
   }
 
   private void vertxCancel(long timer) {
