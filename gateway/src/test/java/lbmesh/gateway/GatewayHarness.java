@@ -35,9 +35,21 @@ public final class GatewayHarness implements AutoCloseable {
   public GatewayConfig config;
   private RegistrySnapshot state = RegistrySnapshot.EMPTY;
 
+  private io.vertx.core.eventbus.MessageConsumer<JsonObject> registry;
+
   public GatewayHarness() {
-    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(state.toJson()));
+    registryUp();
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(200));
+  }
+
+  /** The stand-in registry answers snapshot requests (the default). */
+  public void registryUp() {
+    registry = vertx.eventBus().consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(state.toJson()));
+  }
+
+  /** No registry answers snapshot requests until {@link #registryUp()}. */
+  public void registryDown() {
+    registry.unregister().await();
   }
 
   public DemoBackend backend() throws Exception {
