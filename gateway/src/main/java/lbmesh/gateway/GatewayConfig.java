@@ -12,6 +12,8 @@ import lbmesh.shared.launch.Env;
  * @param headerTimeoutMs a new client connection must complete its first request head within this
  * @param retryBudgetPercent retries may add at most this share of the request rate
  * @param minRetriesPerSecond retries always allowed, whatever the budget says
+ * @param shareIntervalMs how often in-flight counts are shared with the other gateways (0: not at all)
+ * @param stickySecret HMAC key of sticky cookies; null: generated once and shared through the cluster
  */
 public record GatewayConfig(
     String host,
@@ -25,7 +27,9 @@ public record GatewayConfig(
     int headerTimeoutMs,
     int retryBudgetPercent,
     int minRetriesPerSecond,
-    int backendPoolSize) {
+    int backendPoolSize,
+    int shareIntervalMs,
+    String stickySecret) {
 
   public static GatewayConfig fromEnv(Env env) {
     return new GatewayConfig(
@@ -40,7 +44,9 @@ public record GatewayConfig(
         env.getInt("LB_HEADER_TIMEOUT_MS", 10_000),
         env.getInt("LB_RETRY_BUDGET_PERCENT", 20),
         env.getInt("LB_MIN_RETRIES_PER_SECOND", 10),
-        env.getInt("LB_BACKEND_POOL_SIZE", 512));
+        env.getInt("LB_BACKEND_POOL_SIZE", 512),
+        env.getInt("LB_SHARE_INTERVAL_MS", 100),
+        env.get("LB_STICKY_SECRET", null));
   }
 
   /** Defaults with the given ports (tests). */
@@ -50,16 +56,21 @@ public record GatewayConfig(
 
   public GatewayConfig withPorts(int http, int admin) {
     return new GatewayConfig(host, http, admin, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
+  }
+
+  public GatewayConfig withShareInterval(int ms) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, ms, stickySecret);
   }
 
   public GatewayConfig withExposeServerHeader(boolean b) {
     return new GatewayConfig(host, httpPort, adminPort, b, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
   }
 
   public GatewayConfig withLimits(int headerBytes, int uriBytes, int headerTimeout) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
-        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize);
+        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
   }
 }

@@ -29,6 +29,9 @@ public final class GatewayState {
   private final Vertx vertx;
   private final String nodeId;
   private final String dc;
+  private volatile lbmesh.gateway.sticky.StickStore stickStore = new lbmesh.gateway.sticky.LocalStickStore();
+  private volatile lbmesh.gateway.sticky.StickyCookie stickyCookie =
+      new lbmesh.gateway.sticky.StickyCookie(java.util.UUID.randomUUID().toString().getBytes());
 
   public GatewayState(Vertx vertx, GatewayConfig config, String nodeId, String dc) {
     this.vertx = vertx;
@@ -69,6 +72,20 @@ public final class GatewayState {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  public lbmesh.gateway.sticky.StickStore stickStore() {
+    return stickStore;
+  }
+
+  public lbmesh.gateway.sticky.StickyCookie stickyCookie() {
+    return stickyCookie;
+  }
+
+  /** Installs the cluster-wide stick tables and cookie secret (set once at start). */
+  public void sticky(lbmesh.gateway.sticky.StickStore store, lbmesh.gateway.sticky.StickyCookie cookie) {
+    this.stickStore = store;
+    this.stickyCookie = cookie;
   }
 
   public Vertx vertx() {

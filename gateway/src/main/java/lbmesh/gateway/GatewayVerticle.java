@@ -7,9 +7,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
 import java.util.logging.Logger;
 import lbmesh.gateway.admin.StatusView;
+import lbmesh.gateway.cluster.InflightShare;
 import lbmesh.gateway.cluster.RegistryFollower;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.proxy.ProxyVerticle;
+import lbmesh.gateway.sticky.ClusterStickStore;
+import lbmesh.gateway.sticky.StickyCookie;
+import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.event.EventType;
 import lbmesh.shared.launch.AdminServer;
@@ -24,7 +28,11 @@ public final class GatewayVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final ClusterSettings settings;
+  static final String SECRETS_MAP = "lb.secrets";
+  static final String STICKY_SECRET_KEY = "sticky-cookie-hmac";
+  private long lastSweep;
   private GatewayState state;
+  private InflightShare share;
   private volatile boolean listening;
 
   public GatewayVerticle(GatewayConfig config, ClusterSettings settings) {
@@ -39,25 +47,64 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     state = new GatewayState(vertx, config, settings.nodeId(), settings.dc());
-    RegistryFollower follower = new RegistryFollower(vertx, state::install);
+    share = new InflightShare(vertx, state.stats(), settings.nodeId(), settings.dc(), config.shareIntervalMs());
+    share.start();
+    RegistryFollower follower = new RegistryFollower(vertx, snapshot -> {
+      state.install(snapshot);
+      share.refreshRemote();
+    });
     vertx.setPeriodic(RESTORE_CHECK_MS, id -> restoreEjected());
     Future<?> admin = AdminServer.start(vertx, config.host(), config.adminPort(),
-        () -> StatusView.build(state, AdminServer.baseStatus(vertx, settings)),
+        () -> StatusView.build(state, share.board(), AdminServer.baseStatus(vertx, settings)),
         a -> {
           a.readiness().register("routing-table", p -> p.complete(state.loaded()
               ? Status.OK(new JsonObject().put("version", state.table().version())) : Status.KO()));
           a.readiness().register("traffic-listener", p -> p.complete(listening ? Status.OK() : Status.KO()));
         });
+    Future<Void> sticky = vertx.isClustered() ? clusterSticky() : Future.succeededFuture();
     // the traffic port opens at once: until the first snapshot arrives requests get a clear 503
     Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(state),
         new DeploymentOptions().setInstances(config.eventLoops()));
     follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
         + state.table().version()));
-    return Future.all(admin, proxies).onSuccess(v -> {
+    return Future.all(admin, sticky).compose(v -> proxies).onSuccess(v -> {
       listening = true;
       LOG.info(() -> "gateway " + settings.nodeId() + " serving on " + config.host() + ":" + config.httpPort()
           + " (" + config.eventLoops() + " event loops), admin on " + config.adminPort());
     });
+  }
+
+  /** Stick tables in the cluster, with the cookie secret every gateway shares (LB_STICKY_SECRET or generated once). */
+  private Future<Void> clusterSticky() {
+    var hz = ClusterBootstrap.hazelcast(vertx);
+    ClusterStickStore store = new ClusterStickStore(vertx, hz);
+    return vertx.executeBlocking(() -> {
+      String secret = config.stickySecret();
+      if (secret == null) {
+        com.hazelcast.map.IMap<String, String> secrets = hz.getMap(SECRETS_MAP);
+        String fresh = java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(32));
+        String prev = secrets.putIfAbsent(STICKY_SECRET_KEY, fresh);
+        secret = prev == null ? fresh : prev;
+      }
+      return secret;
+    }).map(secret -> {
+      state.sticky(store, new StickyCookie(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      vertx.setPeriodic(1000, id -> {
+        long now = System.currentTimeMillis();
+        if (now - lastSweep >= sweepPeriodMs()) {
+          lastSweep = now;
+          store.sweep();
+        }
+      });
+      return null;
+    });
+  }
+
+  /** Renew stick entries often enough for the shortest TTL in use (a quarter of it, 1 s to 60 s). */
+  private long sweepPeriodMs() {
+    int minTtl = state.table().pools().values().stream().mapToInt(p -> p.pool().sticky().ttlSeconds()).min()
+        .orElse(240);
+    return Math.max(1000, Math.min(60_000, minTtl * 250L));
   }
 
   private void restoreEjected() {

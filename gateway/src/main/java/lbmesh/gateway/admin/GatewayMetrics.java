@@ -52,7 +52,10 @@ public final class GatewayMetrics {
 
   public ServerMeters meters(ServerSlot slot) {
     ServerStats st = slot.stats();
-    return servers.computeIfAbsent(RoutingTable.statsKey(st.pool(), st.id()), k -> {
+    if (st.meters() instanceof ServerMeters m) {
+      return m;
+    }
+    ServerMeters m = servers.computeIfAbsent(RoutingTable.statsKey(st.pool(), st.id()), k -> {
       String pool = st.pool();
       String id = st.id();
       Counter[] byClass = new Counter[5];
@@ -67,6 +70,8 @@ public final class GatewayMetrics {
               .tag("pool", pool).tag("server", id).publishPercentileHistogram(false).register(registry),
           error(pool, id, "connect"), error(pool, id, "timeout"), error(pool, id, "reset"));
     });
+    st.meters(m);
+    return m;
   }
 
   private Counter error(String pool, String id, String kind) {

@@ -6,13 +6,14 @@ import lbmesh.gateway.GatewayState;
 import lbmesh.gateway.route.PoolTable;
 import lbmesh.gateway.route.RoutingTable;
 import lbmesh.gateway.route.ServerSlot;
+import lbmesh.shared.inflight.InflightBoard;
 
 /** The gateway's {@code /status}: its routing table with effective weights, local in-flight and ejections. */
 public final class StatusView {
   private StatusView() {
   }
 
-  public static JsonObject build(GatewayState state, JsonObject base) {
+  public static JsonObject build(GatewayState state, InflightBoard board, JsonObject base) {
     RoutingTable t = state.table();
     long now = System.currentTimeMillis();
     JsonArray pools = new JsonArray();
@@ -30,7 +31,7 @@ public final class StatusView {
             .put("effectiveWeight", s.server().state() == lbmesh.shared.model.Server.State.READY
                 ? s.server().weight() : 0)
             .put("maxConnections", s.server().maxConnections())
-            .put("inflight", new JsonObject().put("local", st.inflight()))
+            .put("inflight", inflight(state, board, st))
             .put("ejected", st.isEjected(now))
             .put("ejectedForMs", Math.max(0, st.ejectedUntil() - now))
             .put("ejections", st.ejections())
@@ -43,7 +44,16 @@ public final class StatusView {
     }
     JsonArray routes = new JsonArray();
     t.routes().forEach(r -> routes.add(r.toJson()));
-    return base.put("registryVersion", t.version()).put("activeRequests", state.retryBudget().active())
+    return base.put("shareIntervalMs", state.config().shareIntervalMs())
+        .put("peers", new JsonArray(new java.util.ArrayList<>(board.gateways())))
+        .put("registryVersion", t.version()).put("activeRequests", state.retryBudget().active())
         .put("routes", routes).put("pools", pools);
+  }
+
+  /** A server's in-flight counts: this gateway's exact one, the cluster-wide total and each gateway's part. */
+  static JsonObject inflight(GatewayState state, InflightBoard board, lbmesh.gateway.health.ServerStats st) {
+    JsonObject by = new JsonObject().put(state.nodeId(), st.inflight());
+    board.byGateway(RoutingTable.statsKey(st.pool(), st.id())).forEach(by::put);
+    return new JsonObject().put("local", st.inflight()).put("total", st.clusterInflight()).put("byGateway", by);
   }
 }

@@ -23,9 +23,22 @@ public final class ServerStats {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
 
+  private volatile Object meters;
+  /** The other gateways' last reported in-flight count for this server. */
+  private volatile int remoteInflight;
+
   public ServerStats(String pool, String id) {
     this.pool = pool;
     this.id = id;
+  }
+
+  /** The metrics object bound to this server (set once by the metrics side; opaque here). */
+  public Object meters() {
+    return meters;
+  }
+
+  public void meters(Object m) {
+    this.meters = m;
   }
 
   public String pool() {
@@ -36,8 +49,22 @@ public final class ServerStats {
     return id;
   }
 
+  /** This gateway's exact count. */
   public int inflight() {
     return inflight.get();
+  }
+
+  /** Cluster-wide: this gateway's exact count plus the others' last reports. */
+  public int clusterInflight() {
+    return inflight.get() + remoteInflight;
+  }
+
+  public int remoteInflight() {
+    return remoteInflight;
+  }
+
+  public void remoteInflight(int n) {
+    this.remoteInflight = n;
   }
 
   public void begin() {
@@ -49,7 +76,10 @@ public final class ServerStats {
     inflight.decrementAndGet();
   }
 
-  /** Takes a request slot only if fewer than `max` are in flight (max 0: unlimited). */
+  /**
+   * Takes a request slot only if fewer than `max` are in flight cluster-wide (max 0: unlimited). The
+   * others' share is as of their last report: the limit holds within one share interval's staleness.
+   */
   public boolean tryBegin(int max) {
     if (max <= 0) {
       begin();
@@ -57,7 +87,7 @@ public final class ServerStats {
     }
     while (true) {
       int n = inflight.get();
-      if (n >= max) {
+      if (n + remoteInflight >= max) {
         return false;
       }
       if (inflight.compareAndSet(n, n + 1)) {

@@ -20,7 +20,11 @@ import lbmesh.gateway.balance.PickRequest;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.route.PoolTable;
 import lbmesh.gateway.route.ServerSlot;
+import lbmesh.gateway.sticky.StickStore;
+import lbmesh.gateway.sticky.StickyCookie;
 import lbmesh.shared.event.EventType;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.Server;
 import lbmesh.shared.http.Problem;
 
 /**
@@ -104,7 +108,89 @@ final class Exchange implements PickRequest {
     state.retryBudget().requestStarted();
     req.response().closeHandler(v -> onClientGone());
     req.response().endHandler(v -> finish());
-    tryNext(null);
+    if (pool.pool().sticky().mode().equals("none")) {
+      tryNext(null);
+    } else {
+      stick();
+    }
+  }
+
+  // ---- sticky sessions
+
+  /** The client's stick key for this pool, or null when the request carries none (header mode). */
+  private String stickKey() {
+    Pool.Sticky cfg = pool.pool().sticky();
+    return switch (cfg.mode()) {
+      case "cookie" -> {
+        var c = req.getCookie(cfg.cookieName());
+        String key = c == null ? null : state.stickyCookie().verify(pool.name(), c.getValue());
+        if (key == null) {
+          key = StickyCookie.newKey();
+          req.response().addCookie(io.vertx.core.http.Cookie.cookie(cfg.cookieName(),
+              state.stickyCookie().issue(pool.name(), key)).setPath("/").setHttpOnly(true)
+              .setSameSite(io.vertx.core.http.CookieSameSite.LAX));
+        }
+        yield key;
+      }
+      case "source-ip" -> clientAddress();
+      default -> cfg.headerName() == null ? null : req.getHeader(cfg.headerName());
+    };
+  }
+
+  /** A stuck client may stay on a `ready` or `drain` server that is not ejected. */
+  private boolean stickUsable(ServerSlot s) {
+    var st = s.server().state();
+    return (st == Server.State.READY || st == Server.State.DRAIN) && !s.stats().isEjected(now);
+  }
+
+  private void stick() {
+    String key = stickKey();
+    if (key == null) {
+      tryNext(null);
+      return;
+    }
+    int ttl = pool.pool().sticky().ttlSeconds();
+    StickStore store = state.stickStore();
+    store.get(pool.name(), key).onComplete(ar -> {
+      String sid = ar.succeeded() ? ar.result() : null;
+      ServerSlot stuck = sid == null ? null : pool.byId(sid);
+      if (stuck != null && stickUsable(stuck)) {
+        store.touch(pool.name(), key, ttl);
+        go(stuck);
+        return;
+      }
+      // a new client, or its server is down, in maintenance or gone: dispatch and (re)write the entry
+      int idx = pool.balancer().pick(this, this::usable);
+      if (idx < 0) {
+        tryNext(null);
+        return;
+      }
+      ServerSlot picked = pool.eligible(idx);
+      Future<String> decided = sid == null
+          ? store.putIfAbsent(pool.name(), key, picked.id(), ttl)
+          : store.replace(pool.name(), key, sid, picked.id(), ttl);
+      decided.onComplete(d -> {
+        ServerSlot winner = d.succeeded() ? pool.byId(d.result()) : null;
+        go(winner != null && stickUsable(winner) ? winner : picked);
+      });
+    });
+  }
+
+  /** Forwards to a chosen server, or falls back to the balancer when it is full. */
+  private void go(ServerSlot slot) {
+    if (clientGone) {
+      return;
+    }
+    int idx = pool.eligibleIndex(slot.id());
+    if (idx >= 0) {
+      tried[idx] = true;
+    }
+    if (slot.stats().tryBegin(slot.server().maxConnections())) {
+      attempts++;
+      forward(new Attempt(slot));
+    } else {
+      tryNext(null);
+    }
   }
 
   private boolean usable(int i) {
@@ -113,7 +199,7 @@ final class Exchange implements PickRequest {
     }
     ServerSlot s = pool.eligible(i);
     int max = s.server().maxConnections();
-    return !s.stats().isEjected(now) && (max <= 0 || s.stats().inflight() < max);
+    return !s.stats().isEjected(now) && (max <= 0 || s.stats().clusterInflight() < max);
   }
 
   /** Picks the next server and forwards; `lastError` is why the previous attempt failed (null at first). */

@@ -46,7 +46,7 @@ final class WebSocketTunnel {
             }
             ServerSlot s = pool.eligible(i);
             int max = s.server().maxConnections();
-            return !s.stats().isEjected(now) && (max <= 0 || s.stats().inflight() < max);
+            return !s.stats().isEjected(now) && (max <= 0 || s.stats().clusterInflight() < max);
           });
       if (idx < 0) {
         req.response().putHeader("Retry-After", "1");
@@ -65,7 +65,8 @@ final class WebSocketTunnel {
       String k = e.getKey().toLowerCase(Locale.ROOT);
       // the client library writes its own handshake headers
       if (!k.startsWith("sec-websocket-key") && !k.equals("sec-websocket-version") && !k.equals("upgrade")
-          && !k.equals("connection") && !k.equals("host") && !k.equals("sec-websocket-extensions")) {
+          && !k.equals("connection") && !k.equals("host") && !k.equals("sec-websocket-extensions")
+          && !k.equals("sec-websocket-protocol")) {
         headers.add(e.getKey(), e.getValue());
       }
     }
@@ -91,8 +92,17 @@ final class WebSocketTunnel {
         return;
       }
       WebSocket backend = ar.result();
+      // A backend may speak first (a greeting, a state snapshot). Until the client's side exists there is no
+      // handler, and a frame delivered with no handler is dropped: hold them in the backend's buffer instead.
+      backend.pause();
       if (state.config().exposeServerHeader()) {
         req.response().putHeader("X-LB-Server", chosen.id());
+      }
+      // The traffic server knows no sub-protocols of its own, so it would answer the client's handshake with
+      // none and a client that asked for one fails the handshake: answer with the one the backend chose
+      // (the handshake keeps headers already set on the response).
+      if (backend.subProtocol() != null) {
+        req.response().putHeader("Sec-WebSocket-Protocol", backend.subProtocol());
       }
       req.toWebSocket().onComplete(sr -> {
         if (sr.failed()) {
@@ -122,6 +132,12 @@ final class WebSocketTunnel {
             front.close(backend.closeStatusCode() == null ? 1000 : backend.closeStatusCode(), backend.closeReason());
           }
         });
+        backend.resume();
+        if (backend.isClosed()) {
+          // it went away during the client's handshake, before its close handler was set
+          release.run();
+          front.close();
+        }
       });
     });
   }

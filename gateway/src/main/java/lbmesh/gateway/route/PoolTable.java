@@ -24,6 +24,8 @@ public final class PoolTable {
   private final List<ServerSlot> all;
   private final List<ServerStats> allStats;
   private final Balancer balancer;
+  private final java.util.Map<String, ServerSlot> byId;
+  private final java.util.Map<String, Integer> eligibleIndex;
 
   PoolTable(Pool pool, List<ServerSlot> servers) {
     this.pool = pool;
@@ -38,10 +40,18 @@ public final class PoolTable {
       }
     }
     this.eligible = ready.toArray(new ServerSlot[0]);
+    java.util.Map<String, ServerSlot> ids = new java.util.HashMap<>();
+    servers.forEach(s -> ids.put(s.id(), s));
+    this.byId = java.util.Map.copyOf(ids);
+    java.util.Map<String, Integer> idx = new java.util.HashMap<>();
+    for (int i = 0; i < eligible.length; i++) {
+      idx.put(eligible[i].id(), i);
+    }
+    this.eligibleIndex = java.util.Map.copyOf(idx);
     LoadView load = new LoadView() {
       @Override
       public long inflight(int index) {
-        return eligible[index].stats().inflight();
+        return eligible[index].stats().clusterInflight();
       }
 
       @Override
@@ -67,6 +77,17 @@ public final class PoolTable {
 
   public int eligibleCount() {
     return eligible.length;
+  }
+
+  /** Any server of the pool by id (drained ones included), or null. */
+  public ServerSlot byId(String id) {
+    return byId.get(id);
+  }
+
+  /** The balancer index of a server taking new requests, or -1. */
+  public int eligibleIndex(String id) {
+    Integer i = eligibleIndex.get(id);
+    return i == null ? -1 : i;
   }
 
   public List<ServerSlot> all() {

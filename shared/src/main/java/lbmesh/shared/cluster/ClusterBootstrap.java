@@ -1,6 +1,12 @@
 package lbmesh.shared.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MemberAttributeConfig;
 import com.hazelcast.config.PartitionGroupConfig;
@@ -13,6 +19,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import lbmesh.shared.event.Addresses;
 
 /** Builds the Hazelcast configuration from {@link ClusterSettings} and starts a clustered Vert.x. */
 public final class ClusterBootstrap {
@@ -43,6 +50,19 @@ public final class ClusterBootstrap {
     cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+
+    // Stick tables: a backup (in another DC with per-DC groups) and a near cache, so a gateway's lookup
+    // of a known client never leaves the process; the near cache is invalidated when another gateway
+    // rewrites an entry.
+    cfg.addMapConfig(new MapConfig(Addresses.STICK_MAP_PREFIX + "*")
+        .setBackupCount(1)
+        .setReadBackupData(true)
+        .setNearCacheConfig(new NearCacheConfig()
+            .setInMemoryFormat(InMemoryFormat.OBJECT)
+            .setInvalidateOnChange(true)
+            .setCacheLocalEntries(true)
+            .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
+                .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT).setSize(200_000))));
 
     MemberAttributeConfig attrs = cfg.getMemberAttributeConfig();
     attrs.setAttribute(MemberInfo.ATTR_SERVICE, s.service());

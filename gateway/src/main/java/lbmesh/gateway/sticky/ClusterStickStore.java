@@ -1,0 +1,100 @@
+package lbmesh.gateway.sticky;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.sticky.StickEntryProcessors;
+
+/**
+ * Stick tables shared by every gateway: IMap {@code lb.stick.<pool>} with a backup (in another DC when
+ * partition groups are per DC) and a near cache on each gateway (configured in the cluster bootstrap),
+ * so a hit never leaves the process. {@code putIfAbsent} decides a race between two gateways.
+ *
+ * <p>Entries carry a TTL; a gateway that served a key since the last sweep renews it (near-cache hits do
+ * not reach the entry's owner, so Hazelcast's own idle timer would expire active clients). Writes are
+ * entry processors ({@link StickEntryProcessors}): IMap has no async putIfAbsent with a TTL.
+ */
+public final class ClusterStickStore implements StickStore {
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final Map<String, IMap<String, String>> maps = new ConcurrentHashMap<>();
+  private final Map<String, Integer> touched = new ConcurrentHashMap<>();
+
+  public ClusterStickStore(Vertx vertx, HazelcastInstance hz) {
+    this.vertx = vertx;
+    this.hz = hz;
+  }
+
+  private IMap<String, String> map(String pool) {
+    return maps.computeIfAbsent(pool, p -> hz.getMap(Addresses.STICK_MAP_PREFIX + p));
+  }
+
+  /** A Vert.x future of a Hazelcast stage, completed without a context hop when already done. */
+  private <T> Future<T> wrap(CompletionStage<T> stage) {
+    CompletableFuture<T> cf = stage.toCompletableFuture();
+    if (cf.isDone() && !cf.isCompletedExceptionally()) {
+      return Future.succeededFuture(cf.join());
+    }
+    Context ctx = vertx.getOrCreateContext();
+    Promise<T> p = Promise.promise();
+    cf.whenComplete((v, err) -> ctx.runOnContext(x -> {
+      if (err != null) {
+        p.fail(err);
+      } else {
+        p.complete(v);
+      }
+    }));
+    return p.future();
+  }
+
+  @Override
+  public Future<String> get(String pool, String key) {
+    return wrap(map(pool).getAsync(key));
+  }
+
+  @Override
+  public Future<String> putIfAbsent(String pool, String key, String server, int ttlSeconds) {
+    IMap<String, String> m = map(pool);
+    return wrap(m.submitToKey(key, new StickEntryProcessors.PutIfAbsent(server, ttlSeconds))).map(winner -> {
+      // warm the near cache, so this client's next request does not travel
+      m.getAsync(key);
+      return winner;
+    });
+  }
+
+  @Override
+  public Future<String> replace(String pool, String key, String expected, String server, int ttlSeconds) {
+    IMap<String, String> m = map(pool);
+    return wrap(m.submitToKey(key, new StickEntryProcessors.Replace(expected, server, ttlSeconds))).map(now -> {
+      m.getAsync(key);
+      return now;
+    });
+  }
+
+  @Override
+  public void touch(String pool, String key, int ttlSeconds) {
+    touched.put(pool + '\u0000' + key, ttlSeconds);
+  }
+
+  /** Renews the TTL of every entry served since the last sweep (asynchronous operations, fire and forget). */
+  public int sweep() {
+    int n = 0;
+    for (var it = touched.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      it.remove();
+      int sep = e.getKey().indexOf('\u0000');
+      map(e.getKey().substring(0, sep)).submitToKey(e.getKey().substring(sep + 1),
+          new StickEntryProcessors.Touch(e.getValue()));
+      n++;
+    }
+    return n;
+  }
+}
