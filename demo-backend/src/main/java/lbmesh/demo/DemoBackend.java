@@ -125,6 +125,20 @@ public final class DemoBackend {
     return id != null ? id : "backend-" + port();
   }
 
+  private volatile long baseDelayMs;
+
+  /** Every answer of this backend is delayed this much more (a slow server), on top of `?delay`. */
+  public long baseDelayMs() {
+    return baseDelayMs;
+  }
+
+  public void setBaseDelayMs(long ms) {
+    if (ms < 0 || ms > ResponseShape.MAX_DELAY_MS) {
+      throw new IllegalArgumentException("base delay out of range: " + ms);
+    }
+    this.baseDelayMs = ms;
+  }
+
   public boolean healthy() {
     return healthy;
   }

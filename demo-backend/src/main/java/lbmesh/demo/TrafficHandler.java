@@ -91,7 +91,8 @@ final class TrafficHandler implements Handler<RoutingContext> {
     }
   }
 
-  private void after(long delayMs, HttpServerResponse response, Runnable action) {
+  private void after(long requestedDelayMs, HttpServerResponse response, Runnable action) {
+    long delayMs = requestedDelayMs + backend.baseDelayMs();
     Runnable guarded = () -> {
       if (!response.closed()) { // the client may have left while we waited
         action.run();

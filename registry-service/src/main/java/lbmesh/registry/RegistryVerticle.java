@@ -20,6 +20,8 @@ import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.Event;
+import lbmesh.shared.inflight.InflightBoard;
+import lbmesh.shared.inflight.InflightReport;
 import lbmesh.shared.launch.AdminEndpoints;
 import lbmesh.shared.launch.AdminServer;
 
@@ -72,9 +74,22 @@ public final class RegistryVerticle extends VerticleBase {
       router.get("/status").handler(ctx -> ctx.json(AdminServer.baseStatus(vertx, settings)
           .put("registryVersion", store.lastKnown().version()).put("eventClients", events.clientCount())));
       router.get("/events").handler(events::handle);
-      router.get("/api/v1/cluster").handler(ctx -> store.current()
-          .compose(s -> vertx.executeBlocking(() -> ClusterView.build(hz, s), false))
-          .onSuccess(ctx::json).onFailure(ctx::fail));
+      // the gateways' in-flight reports, summed per server for the cluster view
+      InflightBoard inflight = new InflightBoard(settings.nodeId(), (k, n) -> { });
+      vertx.eventBus().<JsonObject>consumer(Addresses.INFLIGHT,
+          m -> inflight.accept(InflightReport.fromJson(m.body()), System.currentTimeMillis()));
+      vertx.setPeriodic(100, id -> inflight.expire(System.currentTimeMillis()));
+      router.get("/api/v1/cluster").handler(ctx -> store.current().compose(s -> {
+        // read the board here, on its own event loop; the member list is read on a worker
+        java.util.Map<String, JsonObject> counts = new java.util.HashMap<>();
+        s.pools().values().forEach(e -> e.servers().keySet().forEach(id -> {
+          String key = InflightReport.key(e.pool().name(), id);
+          JsonObject by = new JsonObject();
+          inflight.byGateway(key).forEach(by::put);
+          counts.put(key, new JsonObject().put("total", inflight.total(key)).put("byGateway", by));
+        }));
+        return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get), false);
+      }).onSuccess(ctx::json).onFailure(ctx::fail));
       new RegistryApi(store, new ChangePublisher(vertx, settings.nodeId(), settings.dc()),
           new LoadReports(vertx, hz, settings.nodeId(), settings.dc())).mount(vertx, router, config.adminToken());
       router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));

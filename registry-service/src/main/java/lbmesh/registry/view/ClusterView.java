@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
 import java.util.List;
 import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.inflight.InflightReport;
 import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Server;
 
@@ -20,7 +21,9 @@ public final class ClusterView {
   private ClusterView() {
   }
 
-  public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state) {
+  /** `inflight` gives each server's `{total, byGateway}` from the gateways' reports (null: not shown). */
+  public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state,
+      java.util.function.Function<String, JsonObject> inflight) {
     List<MemberInfo> members = hz.getCluster().getMembers().stream().map(MemberInfo::of)
         .sorted(Comparator.comparing(MemberInfo::service).thenComparing(MemberInfo::nodeId)).toList();
     JsonArray m = new JsonArray();
@@ -37,7 +40,8 @@ public final class ClusterView {
       JsonArray servers = new JsonArray();
       for (Server s : e.servers().values()) {
         servers.add(new JsonObject().put("id", s.id()).put("host", s.host()).put("port", s.port()).put("dc", s.dc())
-            .put("state", s.state().wire()).put("weight", s.weight()).put("health", UNKNOWN));
+            .put("state", s.state().wire()).put("weight", s.weight()).put("health", UNKNOWN)
+            .put("inflight", inflight.apply(InflightReport.key(e.pool().name(), s.id()))));
       }
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())
           .put("servers", servers));
