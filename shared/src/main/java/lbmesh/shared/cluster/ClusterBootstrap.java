@@ -50,6 +50,8 @@ public final class ClusterBootstrap {
     cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // listen on LB_BIND_HOST only, not on every interface
+    cfg.setProperty("hazelcast.socket.bind.any", "false");
 
     // Stick tables: a backup (in another DC with per-DC groups) and a near cache, so a gateway's lookup
     // of a known client never leaves the process; the near cache is invalidated when another gateway
