@@ -30,7 +30,12 @@ final class SizedBody {
     new SizedBody(response, size).pump();
   }
 
+  private boolean ended;
+
   private void pump() {
+    if (ended) {
+      return; // a drain after the last write: Vert.x may call it once more
+    }
     while (remaining > 0 && !response.writeQueueFull()) {
       if (response.closed()) {
         return; // the client went away: stop producing
@@ -42,6 +47,8 @@ final class SizedBody {
     if (remaining > 0) {
       response.drainHandler(v -> pump());
     } else if (!response.closed()) {
+      ended = true;
+      response.drainHandler(null);
       response.end();
     }
   }

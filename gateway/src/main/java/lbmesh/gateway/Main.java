@@ -1,5 +1,7 @@
 package lbmesh.gateway;
 
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.launch.Env;
 import lbmesh.shared.launch.ServiceRuntime;
@@ -15,6 +17,14 @@ public final class Main {
     Env env = Env.system();
     GatewayConfig config = GatewayConfig.fromEnv(env);
     ClusterSettings settings = ClusterSettings.fromEnv(SERVICE, env);
-    ServiceRuntime.runMain(settings, vertx -> vertx.deployVerticle(new GatewayVerticle(config, settings)));
+    var options = ServiceRuntime.options();
+    if (!env.getBoolean("LB_VERTX_HTTP_METRICS", false)) {
+      // per-request Vert.x HTTP metrics cost throughput on the proxy path; the gateway's own lb_* series
+      // already give requests, errors and latency per pool and server
+      ((MicrometerMetricsOptions) options.getMetricsOptions())
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+    }
+    ServiceRuntime.runMain(settings, options, vertx -> vertx.deployVerticle(new GatewayVerticle(config, settings)));
   }
 }

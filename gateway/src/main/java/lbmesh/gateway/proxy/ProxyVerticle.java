@@ -57,6 +57,9 @@ public final class ProxyVerticle extends VerticleBase {
         .setIdleTimeout(cfg.clientIdleSeconds())
         .setTcpNoDelay(true)
         .setHandle100ContinueAutomatically(true)
+        // HTTP/1.1 only: with h2c detection on, Vert.x calls the connection handler only once the first
+        // request head is complete, and the header-read timeout below could never fire
+        .setHttp2ClearTextEnabled(false)
         .setMaxWebSocketFrameSize(1 << 20)
         .setMaxWebSocketMessageSize(16 << 20));
     server.connectionHandler(this::onConnection);

@@ -20,7 +20,7 @@ public final class ServiceRuntime {
 
   /** VertxOptions every service uses: Prometheus metrics through Micrometer. */
   public static VertxOptions options() {
-    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+    return new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
@@ -28,7 +28,11 @@ public final class ServiceRuntime {
 
   /** Joins the cluster (async). */
   public static Future<Vertx> join(ClusterSettings settings) {
-    return ClusterBootstrap.start(settings, options());
+    return join(settings, options());
+  }
+
+  public static Future<Vertx> join(ClusterSettings settings, VertxOptions options) {
+    return ClusterBootstrap.start(settings, options);
   }
 
   /**
@@ -36,10 +40,15 @@ public final class ServiceRuntime {
    * on SIGTERM. Exits the process with status 1 when any step fails.
    */
   public static Vertx runMain(ClusterSettings settings, java.util.function.Function<Vertx, Future<?>> deploy) {
+    return runMain(settings, options(), deploy);
+  }
+
+  public static Vertx runMain(ClusterSettings settings, VertxOptions options,
+      java.util.function.Function<Vertx, Future<?>> deploy) {
     Logging.configure();
     long t0 = System.nanoTime();
     try {
-      Vertx vertx = join(settings).await(120, TimeUnit.SECONDS);
+      Vertx vertx = join(settings, options).await(120, TimeUnit.SECONDS);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           vertx.close().await(10, TimeUnit.SECONDS);
