@@ -2,7 +2,6 @@ package lbmesh.gateway.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.Locale;
 import java.util.Set;
 
 /** Header rules of a proxy hop (RFC 9110 section 7.6.1): hop-by-hop headers stay, forwarding headers are added. */
@@ -16,13 +15,36 @@ public final class Forwarding {
   /** Copies `from` into `to` without hop-by-hop headers (including those the Connection header names). */
   public static void copyEndToEnd(MultiMap from, MultiMap to) {
     String connection = from.get(HttpHeaders.CONNECTION);
-    Set<String> named = connection == null ? Set.of() : Set.of(connection.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
+    String[] named = connection == null ? null : connection.split("\\s*,\\s*");
     for (var e : from) {
-      String k = e.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(k) && !named.contains(k)) {
-        to.add(e.getKey(), e.getValue());
+      String k = e.getKey();
+      if (!isHopByHop(k) && (named == null || !isNamed(named, k))) {
+        to.add(k, e.getValue());
       }
     }
+  }
+
+  /** Case-insensitive match against {@link #HOP_BY_HOP} without allocating (this runs for every header). */
+  static boolean isHopByHop(String name) {
+    return switch (name.length()) {
+      case 2 -> name.equalsIgnoreCase("te");
+      case 7 -> name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("trailer");
+      case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+      case 16 -> name.equalsIgnoreCase("proxy-connection");
+      case 17 -> name.equalsIgnoreCase("transfer-encoding");
+      case 18 -> name.equalsIgnoreCase("proxy-authenticate");
+      case 19 -> name.equalsIgnoreCase("proxy-authorization");
+      default -> false;
+    };
+  }
+
+  private static boolean isNamed(String[] named, String name) {
+    for (String n : named) {
+      if (n.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Adds X-Forwarded-For (appended to any the client sent), -Proto and -Host. */
