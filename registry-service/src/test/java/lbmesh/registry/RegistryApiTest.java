@@ -307,6 +307,30 @@ class RegistryApiTest {
   }
 
   @Test
+  void clusterViewSumsTheGatewaysInflightReportsPerServer() throws Exception {
+    String pool = newPool();
+    node.put("/api/v1/pools/" + pool + "/servers/inf", server("10.6.1.1", 80));
+    String key = lbmesh.shared.inflight.InflightReport.key(pool, "inf");
+    node.vertx.eventBus().publish(Addresses.INFLIGHT, new lbmesh.shared.inflight.InflightReport("gw-a", "dc1", 0, true,
+        100, Map.of(key, 3)).toJson());
+    node.vertx.eventBus().publish(Addresses.INFLIGHT, new lbmesh.shared.inflight.InflightReport("gw-b", "dc1", 0, true,
+        100, Map.of(key, 4)).toJson());
+    Await.until(Duration.ofSeconds(5), "in-flight in the cluster view", () -> {
+      try {
+        JsonObject v = node.get("/api/v1/cluster").bodyAsJsonObject();
+        JsonObject s = v.getJsonArray("pools").stream().map(o -> (JsonObject) o)
+            .filter(o -> o.getString("name").equals(pool)).findFirst().orElseThrow()
+            .getJsonArray("servers").getJsonObject(0);
+        JsonObject inflight = s.getJsonObject("inflight");
+        return inflight.getInteger("total") == 7 && inflight.getJsonObject("byGateway").getInteger("gw-a") == 3
+            && inflight.getJsonObject("byGateway").getInteger("gw-b") == 4;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
   void eventStreamDeliversFilteredEventsAsSse() throws Exception {
     String pool = newPool();
     StringBuilder received = new StringBuilder();

@@ -82,10 +82,10 @@ class SharedInflightTest {
       m.awaitTables();
       List<Future<MeshHarness.Reply>> all = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
-        all.add(m.get(i % 2 == 0 ? g1 : g2, "/?delay=3000", Map.of()));
-        Thread.sleep(25); // arrivals spread over one second, as real traffic arrives
+        all.add(m.get(i % 2 == 0 ? g1 : g2, "/?delay=4000", Map.of()));
+        Thread.sleep(50); // 20 arrivals a second, two per 100 ms interval, spread over both gateways
       }
-      Future.join(all).await(30, TimeUnit.SECONDS);
+      Future.join(all).await(40, TimeUnit.SECONDS);
       unavailable[0] = (int) all.stream().filter(f -> f.result().status() == 503).count();
       return b.stats().maxInFlight();
     }
@@ -96,6 +96,7 @@ class SharedInflightTest {
     int[] refused = new int[1];
     int shared = maxSeenWithGlobalLimit(100, refused);
     System.out.println("maxConnections 10 over two gateways: server saw at most " + shared + " with sharing");
+    // one interval's slack: two arrivals per interval, doubled for a busy test machine's timer jitter
     assertTrue(shared <= 10 + 4, "at most 10 plus what arrives within one 100 ms interval: " + shared);
     assertTrue(refused[0] >= 40 - 14, "the rest were refused with 503: " + refused[0]);
     int alone = maxSeenWithGlobalLimit(0, refused);
