@@ -14,6 +14,7 @@ import lbmesh.gateway.route.RoutingTable;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.Event;
 import lbmesh.shared.event.EventType;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.RegistrySnapshot;
 
 /**
@@ -47,9 +48,27 @@ public final class GatewayState {
     return table.get();
   }
 
+  private final Map<String, HealthRecord> health = new java.util.concurrent.ConcurrentHashMap<>();
+  private RegistrySnapshot snapshot;
+
   /** Rebuilds the routing table from a registry snapshot and swaps it in (off the request path). */
   public synchronized void install(RegistrySnapshot snapshot) {
-    RoutingTable t = RoutingTable.build(snapshot, stats);
+    this.snapshot = snapshot;
+    rebuild();
+  }
+
+  /** Takes a server's new health verdict (or agent weight) and rebuilds the table. */
+  public synchronized void health(HealthRecord h) {
+    health.put(h.key(), h);
+    rebuild();
+  }
+
+  /** Rebuilds from the last snapshot: health changed, or slow start moved on. */
+  public synchronized void rebuild() {
+    if (snapshot == null) {
+      return;
+    }
+    RoutingTable t = RoutingTable.build(snapshot, stats, health, System.currentTimeMillis());
     metrics.bind(t);
     table.set(t);
   }

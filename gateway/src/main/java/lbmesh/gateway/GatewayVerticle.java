@@ -15,7 +15,9 @@ import lbmesh.gateway.sticky.ClusterStickStore;
 import lbmesh.gateway.sticky.StickyCookie;
 import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
+import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.EventType;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.launch.AdminServer;
 
 /**
@@ -25,6 +27,8 @@ import lbmesh.shared.launch.AdminServer;
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(GatewayVerticle.class.getName());
   static final long RESTORE_CHECK_MS = 250;
+  /** How often a slow-starting server's weight steps up. */
+  static final long SLOW_START_STEP_MS = 1000;
 
   private final GatewayConfig config;
   private final ClusterSettings settings;
@@ -54,6 +58,22 @@ public final class GatewayVerticle extends VerticleBase {
       share.refreshRemote();
     });
     vertx.setPeriodic(RESTORE_CHECK_MS, id -> restoreEjected());
+    // health verdicts and agent weights from health-service: the table follows them
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
+      String type = m.body().getString("type");
+      if (EventType.HEALTH_UP.wire().equals(type) || EventType.HEALTH_DOWN.wire().equals(type)
+          || EventType.LOAD_CHANGED.wire().equals(type)) {
+        JsonObject d = m.body().getJsonObject("data");
+        if (d != null && d.getString("status") != null) {
+          state.health(HealthRecord.fromJson(d));
+        }
+      }
+    });
+    vertx.setPeriodic(SLOW_START_STEP_MS, id -> {
+      if (state.table().ramping(System.currentTimeMillis())) {
+        state.rebuild();
+      }
+    });
     Future<?> admin = AdminServer.start(vertx, config.host(), config.adminPort(),
         () -> StatusView.build(state, share.board(), AdminServer.baseStatus(vertx, settings)),
         a -> {
@@ -62,12 +82,13 @@ public final class GatewayVerticle extends VerticleBase {
           a.readiness().register("traffic-listener", p -> p.complete(listening ? Status.OK() : Status.KO()));
         });
     Future<Void> sticky = vertx.isClustered() ? clusterSticky() : Future.succeededFuture();
+    Future<Void> health = vertx.isClustered() ? loadHealth() : Future.succeededFuture();
     // the traffic port opens at once: until the first snapshot arrives requests get a clear 503
     Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(state),
         new DeploymentOptions().setInstances(config.eventLoops()));
     follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
         + state.table().version()));
-    return Future.all(admin, sticky).compose(v -> proxies).onSuccess(v -> {
+    return Future.all(admin, sticky, health).compose(v -> proxies).onSuccess(v -> {
       listening = true;
       LOG.info(() -> "gateway " + settings.nodeId() + " serving on " + config.host() + ":" + config.httpPort()
           + " (" + config.eventLoops() + " event loops), admin on " + config.adminPort());
@@ -96,6 +117,15 @@ public final class GatewayVerticle extends VerticleBase {
           store.sweep();
         }
       });
+      return null;
+    });
+  }
+
+  /** The verdicts health-service wrote before this gateway started (later ones arrive as events). */
+  private Future<Void> loadHealth() {
+    var map = ClusterBootstrap.hazelcast(vertx).<String, String>getMap(Addresses.HEALTH_MAP);
+    return vertx.executeBlocking(() -> map.values()).map(values -> {
+      values.forEach(v -> state.health(HealthRecord.fromJson(new JsonObject(v))));
       return null;
     });
   }

@@ -28,8 +28,9 @@ public final class StatusView {
             .put("port", s.server().port())
             .put("state", s.server().state().wire())
             .put("weight", s.server().weight())
-            .put("effectiveWeight", s.server().state() == lbmesh.shared.model.Server.State.READY
-                ? s.server().weight() : 0)
+            .put("effectiveWeight", s.takesNewRequests()
+                ? Math.round(s.effectiveWeight() * 100.0 / PoolTable.WEIGHT_SCALE) / 100.0 : 0)
+            .put("health", s.health() == null ? "unknown" : s.health().status())
             .put("maxConnections", s.server().maxConnections())
             .put("inflight", inflight(state, board, st))
             .put("ejected", st.isEjected(now))

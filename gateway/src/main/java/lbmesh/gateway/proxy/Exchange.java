@@ -24,7 +24,6 @@ import lbmesh.gateway.sticky.StickStore;
 import lbmesh.gateway.sticky.StickyCookie;
 import lbmesh.shared.event.EventType;
 import lbmesh.shared.model.Pool;
-import lbmesh.shared.model.Server;
 import lbmesh.shared.http.Problem;
 
 /**
@@ -137,10 +136,9 @@ final class Exchange implements PickRequest {
     };
   }
 
-  /** A stuck client may stay on a `ready` or `drain` server that is not ejected. */
+  /** A stuck client may stay on a `ready` or `drain` server that is up and not ejected. */
   private boolean stickUsable(ServerSlot s) {
-    var st = s.server().state();
-    return (st == Server.State.READY || st == Server.State.DRAIN) && !s.stats().isEjected(now);
+    return s.keepsStickyClients() && !s.stats().isEjected(now);
   }
 
   private void stick() {

@@ -9,7 +9,6 @@ import lbmesh.gateway.balance.Balancers;
 import lbmesh.gateway.balance.LoadView;
 import lbmesh.gateway.health.ServerStats;
 import lbmesh.shared.model.Pool;
-import lbmesh.shared.model.Server;
 
 /**
  * A pool as the proxy uses it: settings, the servers that take new requests (state `ready`) behind
@@ -34,9 +33,9 @@ public final class PoolTable {
     List<ServerSlot> ready = new ArrayList<>();
     List<BalancedServer> balanced = new ArrayList<>();
     for (ServerSlot s : servers) {
-      if (s.server().state() == Server.State.READY) {
+      if (s.takesNewRequests() && s.effectiveWeight() > 0) {
         ready.add(s);
-        balanced.add(new BalancedServer(s.id(), s.server().weight() * WEIGHT_SCALE));
+        balanced.add(new BalancedServer(s.id(), s.effectiveWeight()));
       }
     }
     this.eligible = ready.toArray(new ServerSlot[0]);

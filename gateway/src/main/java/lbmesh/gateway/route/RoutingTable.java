@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import lbmesh.gateway.health.ServerStats;
+import lbmesh.shared.health.EffectiveWeight;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Route;
@@ -36,6 +38,15 @@ public final class RoutingTable {
    * are gone are dropped from it).
    */
   public static RoutingTable build(RegistrySnapshot snapshot, Map<String, ServerStats> stats) {
+    return build(snapshot, stats, Map.of(), System.currentTimeMillis());
+  }
+
+  /**
+   * As above, with each server's health (keyed `pool/id`): down servers take no requests, an agent's
+   * weight percentage scales the weight, and a recovered server ramps up over the pool's slowStartSeconds.
+   */
+  public static RoutingTable build(RegistrySnapshot snapshot, Map<String, ServerStats> stats,
+      Map<String, HealthRecord> health, long now) {
     Map<String, PoolTable> pools = new HashMap<>();
     Map<String, Boolean> live = new HashMap<>();
     for (RegistrySnapshot.PoolEntry e : snapshot.pools().values()) {
@@ -44,7 +55,9 @@ public final class RoutingTable {
         String key = statsKey(e.pool().name(), s.id());
         live.put(key, true);
         ServerStats st = stats.computeIfAbsent(key, k -> new ServerStats(e.pool().name(), s.id()));
-        slots.add(new ServerSlot(s, SocketAddress.inetSocketAddress(s.port(), s.host()), st));
+        HealthRecord h = health.get(key);
+        slots.add(new ServerSlot(s, SocketAddress.inetSocketAddress(s.port(), s.host()), st, h,
+            effectiveWeight(s, h, e.pool().slowStartSeconds(), now)));
       }
       pools.put(e.pool().name(), new PoolTable(e.pool(), slots));
     }
@@ -55,6 +68,28 @@ public final class RoutingTable {
         .thenComparing(r -> -r.pathPrefix().length())
         .thenComparing(Route::name));
     return new RoutingTable(snapshot.version(), List.copyOf(routes), Map.copyOf(pools));
+  }
+
+  /** {@link EffectiveWeight} in {@link PoolTable#WEIGHT_SCALE} units (down servers are excluded elsewhere). */
+  public static int effectiveWeight(Server s, HealthRecord h, int slowStartSeconds, long now) {
+    HealthRecord forWeight = h != null && h.isDown() ? null : h;
+    return (int) Math.round(EffectiveWeight.of(s, forWeight, slowStartSeconds, now) * PoolTable.WEIGHT_SCALE);
+  }
+
+  /** True when slow start has moved some server's weight on since this table was built. */
+  public boolean ramping(long now) {
+    for (PoolTable p : pools.values()) {
+      int window = p.pool().slowStartSeconds();
+      if (window <= 0) {
+        continue;
+      }
+      for (ServerSlot s : p.all()) {
+        if (s.effectiveWeight() != effectiveWeight(s.server(), s.health(), window, now)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   public static String statsKey(String pool, String id) {

@@ -6,6 +6,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
 import java.util.List;
 import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.health.EffectiveWeight;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.inflight.InflightReport;
 import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Server;
@@ -35,12 +38,23 @@ public final class ClusterView {
             .put("role", UNKNOWN).put("dc", info.dc()));
       }
     }
+    java.util.Map<String, HealthRecord> health = new java.util.HashMap<>();
+    hz.<String, String>getMap(Addresses.HEALTH_MAP).values()
+        .forEach(v -> {
+          HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
+          health.put(h.key(), h);
+        });
+    long now = System.currentTimeMillis();
     JsonArray pools = new JsonArray();
     state.pools().values().forEach(e -> {
       JsonArray servers = new JsonArray();
       for (Server s : e.servers().values()) {
+        HealthRecord h = health.get(HealthRecord.key(e.pool().name(), s.id()));
+        double effective = EffectiveWeight.of(s, h, e.pool().slowStartSeconds(), now);
         servers.add(new JsonObject().put("id", s.id()).put("host", s.host()).put("port", s.port()).put("dc", s.dc())
-            .put("state", s.state().wire()).put("weight", s.weight()).put("health", UNKNOWN)
+            .put("state", s.state().wire()).put("weight", s.weight())
+            .put("health", h == null ? UNKNOWN : h.status())
+            .put("effectiveWeight", s.state() == Server.State.READY ? Math.round(effective * 100) / 100.0 : 0)
             .put("inflight", inflight.apply(InflightReport.key(e.pool().name(), s.id()))));
       }
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())

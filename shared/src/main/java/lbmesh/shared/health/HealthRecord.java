@@ -1,0 +1,45 @@
+package lbmesh.shared.health;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A server's health verdict as health-service publishes it: the value in IMap {@code lb.health} (key
+ * `pool/id`) and the data of {@code health.up} / {@code health.down} / {@code load.changed} events.
+ *
+ * @param status `up`, `down` or `unknown` (no verdict yet)
+ * @param since when the current status began (epoch ms): the start of slow start after a recovery
+ * @param weightPercent the agent's weight percentage (HAProxy `NN%`), null when no agent said one
+ * @param agentState the agent's administrative word (`ready`, `drain`, `maint`), null when none
+ * @param checkedBy the node id of the health-service instance that owns this server's checks
+ */
+public record HealthRecord(String pool, String id, String status, String reason, long since, Integer weightPercent,
+    String agentState, String checkedBy) {
+
+  public static final String UP = "up";
+  public static final String DOWN = "down";
+  public static final String UNKNOWN = "unknown";
+
+  public static String key(String pool, String id) {
+    return pool + "/" + id;
+  }
+
+  public String key() {
+    return key(pool, id);
+  }
+
+  public boolean isDown() {
+    return DOWN.equals(status);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("pool", pool).put("id", id).put("status", status).put("reason", reason)
+        .put("since", since).put("weightPercent", weightPercent).put("agentState", agentState)
+        .put("checkedBy", checkedBy);
+  }
+
+  public static HealthRecord fromJson(JsonObject j) {
+    return new HealthRecord(j.getString("pool"), j.getString("id"), j.getString("status", UNKNOWN),
+        j.getString("reason"), j.getLong("since", 0L), j.getInteger("weightPercent"), j.getString("agentState"),
+        j.getString("checkedBy"));
+  }
+}
