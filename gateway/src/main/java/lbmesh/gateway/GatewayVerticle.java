@@ -8,7 +8,7 @@ import io.vertx.ext.healthchecks.Status;
 import java.util.logging.Logger;
 import lbmesh.gateway.admin.StatusView;
 import lbmesh.gateway.cluster.InflightShare;
-import lbmesh.gateway.cluster.RegistryFollower;
+import lbmesh.shared.registry.RegistryFollower;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.proxy.ProxyVerticle;
 import lbmesh.gateway.sticky.ClusterStickStore;

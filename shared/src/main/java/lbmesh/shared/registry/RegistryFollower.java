@@ -1,4 +1,4 @@
-package lbmesh.gateway.cluster;
+package lbmesh.shared.registry;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -69,7 +69,7 @@ public final class RegistryFollower {
   }
 
   /** Applies one registry event; the result has exactly the registry's next version. */
-  static RegistrySnapshot apply(RegistrySnapshot s, EventType type, JsonObject d) {
+  public static RegistrySnapshot apply(RegistrySnapshot s, EventType type, JsonObject d) {
     return switch (type) {
       case POOL_UPDATED -> s.withPool(Pool.fromJson(d.getJsonObject("pool")));
       case POOL_REMOVED -> s.withoutPool(d.getString("name"));

@@ -1,0 +1,108 @@
+package lbmesh.health.check;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.Server;
+
+/**
+ * HAProxy agent check: connects to the server's {@code agentPort}, reads one line (at most 512 bytes, ended
+ * by a newline or by the agent closing) within {@code timeoutMs}, and parses it with {@link AgentReply}.
+ * No connection, no line in time, or a line with no known word is reported as unreachable, not as a failure.
+ */
+final class AgentProbe implements HealthProbe {
+  static final int MAX_LINE_BYTES = 512;
+
+  private final Vertx vertx;
+  private final NetClient client;
+
+  AgentProbe(Vertx vertx) {
+    this.vertx = vertx;
+    this.client = vertx.createNetClient(new NetClientOptions());
+  }
+
+  @Override
+  public Future<ProbeResult> probe(Server server, Pool.HealthCheck cfg) {
+    if (server.agentPort() == null) {
+      return Future.succeededFuture(ProbeResult.agentUnreachable("no agent port", 0));
+    }
+    long start = System.nanoTime();
+    Promise<ProbeResult> result = Promise.promise();
+    AtomicReference<NetSocket> connected = new AtomicReference<>();
+    long timer = vertx.setTimer(Math.max(1, cfg.timeoutMs()), t -> {
+      if (result.tryComplete(ProbeResult.agentUnreachable(FailureReason.TIMEOUT, FailureReason.millisSince(start)))) {
+        NetSocket s = connected.get();
+        if (s != null) {
+          s.close();
+        }
+      }
+    });
+    client.connect(new ConnectOptions().setHost(server.host()).setPort(server.agentPort())
+            .setTimeout(cfg.timeoutMs()))
+        .onSuccess(socket -> read(socket, start, result, connected))
+        .onFailure(e -> result.tryComplete(
+            ProbeResult.agentUnreachable(FailureReason.of(e), FailureReason.millisSince(start))));
+    return result.future().andThen(done -> vertx.cancelTimer(timer));
+  }
+
+  private static void read(NetSocket socket, long start, Promise<ProbeResult> result,
+      AtomicReference<NetSocket> connected) {
+    connected.set(socket);
+    if (result.future().isComplete()) { // timed out while connecting
+      socket.close();
+      return;
+    }
+    Buffer line = Buffer.buffer();
+    Runnable finish = () -> {
+      result.tryComplete(verdict(line.toString(StandardCharsets.UTF_8), start));
+      socket.close();
+    };
+    socket.exceptionHandler(e -> result.tryComplete(
+        ProbeResult.agentUnreachable(FailureReason.of(e), FailureReason.millisSince(start))));
+    socket.handler(chunk -> {
+      if (result.future().isComplete()) {
+        return;
+      }
+      for (int i = 0; i < chunk.length(); i++) {
+        byte b = chunk.getByte(i);
+        if (b == '\n' || line.length() == MAX_LINE_BYTES) {
+          finish.run();
+          return;
+        }
+        line.appendByte(b);
+      }
+      if (line.length() == MAX_LINE_BYTES) {
+        finish.run();
+      }
+    });
+    // an agent may close without a newline; with an unanswered half-close only the close handler runs
+    socket.endHandler(v -> finish.run());
+    socket.closeHandler(v -> finish.run());
+  }
+
+  private static ProbeResult verdict(String text, long start) {
+    String line = text.strip();
+    if (line.isEmpty()) {
+      return ProbeResult.agentUnreachable("empty reply", FailureReason.millisSince(start));
+    }
+    AgentReply reply = AgentReply.parse(line);
+    if (reply.isEmpty()) {
+      String shown = line.length() > 60 ? line.substring(0, 60) + "..." : line;
+      return ProbeResult.agentUnreachable("invalid reply \"" + shown + "\"", FailureReason.millisSince(start));
+    }
+    return ProbeResult.agent(reply, FailureReason.millisSince(start));
+  }
+
+  @Override
+  public Future<Void> close() {
+    return client.close();
+  }
+}
