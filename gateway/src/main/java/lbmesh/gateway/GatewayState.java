@@ -63,6 +63,15 @@ public final class GatewayState {
     rebuild();
   }
 
+  /** An agent's pushed weight percentage, kept with whatever verdict health-service gave. */
+  public synchronized void pushedWeight(String pool, String id, int percent) {
+    HealthRecord h = health.get(HealthRecord.key(pool, id));
+    health.put(HealthRecord.key(pool, id), h == null
+        ? new HealthRecord(pool, id, HealthRecord.UNKNOWN, "load report", 0, percent, null, null)
+        : new HealthRecord(pool, id, h.status(), h.reason(), h.since(), percent, h.agentState(), h.checkedBy()));
+    rebuild();
+  }
+
   /** Rebuilds from the last snapshot: health changed, or slow start moved on. */
   public synchronized void rebuild() {
     if (snapshot == null) {

@@ -66,6 +66,9 @@ public final class GatewayVerticle extends VerticleBase {
         JsonObject d = m.body().getJsonObject("data");
         if (d != null && d.getString("status") != null) {
           state.health(HealthRecord.fromJson(d));
+        } else if (d != null && d.getString("pool") != null && d.getInteger("weightPercent") != null) {
+          // a load report an agent pushed through the registry API: only its weight applies
+          state.pushedWeight(d.getString("pool"), d.getString("id"), d.getInteger("weightPercent"));
         }
       }
     });

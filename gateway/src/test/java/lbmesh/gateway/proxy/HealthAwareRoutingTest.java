@@ -82,6 +82,19 @@ class HealthAwareRoutingTest {
   }
 
   @Test
+  void aLoadReportPushedThroughTheRegistryScalesTheWeight() throws Exception {
+    DemoBackend a = h.backend();
+    h.start();
+    h.defaultPool("weighted-round-robin", a);
+    h.awaitTable();
+    h.vertx.eventBus().publish(Addresses.EVENTS, Event.of(EventType.LOAD_CHANGED, "registry-test", "dc1",
+        new JsonObject().put("pool", "default").put("id", a.id()).put("weightPercent", 25).put("source", "push"))
+        .toJson());
+    Await.until(Duration.ofSeconds(5), "pushed 25 %", () -> slot(a).effectiveWeight() == 25);
+    assertTrue(slot(a).takesNewRequests(), "a load report alone does not make a server down");
+  }
+
+  @Test
   void weightsFollowRegistryAgentAndSlowStartTogether() {
     var s = lbmesh.shared.model.Server.fromJson(new JsonObject().put("id", "x").put("host", "h").put("port", 1)
         .put("weight", 4));
