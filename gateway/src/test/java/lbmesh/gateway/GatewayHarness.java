@@ -15,13 +15,11 @@ import java.util.concurrent.TimeUnit;
 import lbmesh.demo.DemoBackend;
 import lbmesh.demo.DemoBackendOptions;
 import lbmesh.shared.cluster.ClusterSettings;
-import lbmesh.shared.event.Addresses;
-import lbmesh.shared.event.Event;
-import lbmesh.shared.event.EventType;
 import lbmesh.shared.launch.ServiceRuntime;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Server;
+import lbmesh.shared.testing.StandInRegistry;
 
 /**
  * A gateway on a local (non-clustered) Vert.x with real demo backends and a stand-in registry that
@@ -33,23 +31,20 @@ public final class GatewayHarness implements AutoCloseable {
   public final HttpClient client;
   public GatewayVerticle gateway;
   public GatewayConfig config;
-  private RegistrySnapshot state = RegistrySnapshot.EMPTY;
-
-  private io.vertx.core.eventbus.MessageConsumer<JsonObject> registry;
+  private final StandInRegistry registry = new StandInRegistry(vertx);
 
   public GatewayHarness() {
-    registryUp();
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(200));
   }
 
   /** The stand-in registry answers snapshot requests (the default). */
   public void registryUp() {
-    registry = vertx.eventBus().consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(state.toJson()));
+    registry.up();
   }
 
   /** No registry answers snapshot requests until {@link #registryUp()}. */
   public void registryDown() {
-    registry.unregister().await();
+    registry.down();
   }
 
   public DemoBackend backend() throws Exception {
@@ -78,31 +73,25 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   /** Applies a registry change and publishes its event, as registry-service would. */
-  public synchronized void pool(Pool p) {
-    state = state.withPool(p);
-    publish(EventType.POOL_UPDATED, new JsonObject().put("pool", state.pool(p.name()).pool().toJson()));
+  public void pool(Pool p) {
+    registry.pool(p);
   }
 
-  public synchronized void server(String pool, Server s) {
-    boolean added = state.pool(pool).servers().get(s.id()) == null;
-    state = state.withServer(pool, s);
-    publish(added ? EventType.SERVER_ADDED : EventType.SERVER_UPDATED,
-        new JsonObject().put("pool", pool).put("server", state.pool(pool).servers().get(s.id()).toJson()));
+  public void server(String pool, Server s) {
+    registry.server(pool, s);
   }
 
-  public synchronized void route(lbmesh.shared.model.Route r) {
-    state = state.withRoute(r);
-    publish(EventType.ROUTE_UPDATED, new JsonObject().put("route", state.routes().get(r.name()).toJson()));
+  public void route(lbmesh.shared.model.Route r) {
+    registry.route(r);
   }
 
   /** Changes the registry state without publishing an event (to make the gateway see a gap). */
-  public synchronized void silently(java.util.function.UnaryOperator<RegistrySnapshot> change) {
-    state = change.apply(state);
+  public void silently(java.util.function.UnaryOperator<RegistrySnapshot> change) {
+    registry.silently(change);
   }
 
-  public synchronized void removeServer(String pool, String id) {
-    state = state.withoutServer(pool, id);
-    publish(EventType.SERVER_REMOVED, new JsonObject().put("pool", pool).put("id", id));
+  public void removeServer(String pool, String id) {
+    registry.removeServer(pool, id);
   }
 
   /** A pool `default` with these backends, ids as the backends'. */
@@ -118,19 +107,14 @@ public final class GatewayHarness implements AutoCloseable {
         .put("weight", weight));
   }
 
-  private void publish(EventType type, JsonObject data) {
-    vertx.eventBus().publish(Addresses.EVENTS, Event.of(type, "registry-test", "dc1", data)
-        .withVersion(state.version()).toJson());
-  }
-
   public long version() {
-    return state.version();
+    return registry.version();
   }
 
   /** Waits until the gateway's routing table has caught up with the stand-in registry. */
   public void awaitTable() {
-    lbmesh.shared.testing.Await.until(java.time.Duration.ofSeconds(10), "routing table at v" + state.version(),
-        () -> gateway.state().table().version() == state.version());
+    lbmesh.shared.testing.Await.until(java.time.Duration.ofSeconds(10), "routing table at v" + registry.version(),
+        () -> gateway.state().table().version() == registry.version());
   }
 
   public record Reply(int status, Map<String, String> headers, Buffer body) {

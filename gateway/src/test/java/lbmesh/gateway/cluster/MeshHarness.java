@@ -20,13 +20,11 @@ import lbmesh.gateway.GatewayHarness;
 import lbmesh.gateway.GatewayVerticle;
 import lbmesh.gateway.Main;
 import lbmesh.shared.cluster.ClusterSettings;
-import lbmesh.shared.event.Addresses;
-import lbmesh.shared.event.Event;
-import lbmesh.shared.event.EventType;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Server;
 import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.StandInRegistry;
 import lbmesh.shared.testing.TestCluster;
 
 /**
@@ -41,7 +39,7 @@ final class MeshHarness implements AutoCloseable {
   final List<DemoBackend> backends = new ArrayList<>();
   final List<Gateway> gateways = new ArrayList<>();
   Vertx registry;
-  private RegistrySnapshot state = RegistrySnapshot.EMPTY;
+  private StandInRegistry stand;
 
   record Gateway(Vertx vertx, GatewayVerticle verticle, GatewayConfig config, String dc) {
     int port() {
@@ -56,12 +54,12 @@ final class MeshHarness implements AutoCloseable {
 
   MeshHarness startRegistry(String dc) {
     registry = cluster.start("registry-service", dc);
-    registry.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(snapshot().toJson()));
+    stand = new StandInRegistry(registry);
     return this;
   }
 
-  synchronized RegistrySnapshot snapshot() {
-    return state;
+  RegistrySnapshot snapshot() {
+    return stand.snapshot();
   }
 
   DemoBackend backend() throws Exception {
@@ -82,26 +80,17 @@ final class MeshHarness implements AutoCloseable {
     return g;
   }
 
-  synchronized void pool(Pool p) {
-    state = state.withPool(p);
-    publish(EventType.POOL_UPDATED, new JsonObject().put("pool", state.pool(p.name()).pool().toJson()));
+  void pool(Pool p) {
+    stand.pool(p);
   }
 
-  synchronized void server(String pool, Server s) {
-    boolean added = state.pool(pool).servers().get(s.id()) == null;
-    state = state.withServer(pool, s);
-    publish(added ? EventType.SERVER_ADDED : EventType.SERVER_UPDATED,
-        new JsonObject().put("pool", pool).put("server", state.pool(pool).servers().get(s.id()).toJson()));
+  void server(String pool, Server s) {
+    stand.server(pool, s);
   }
 
   static Server server(DemoBackend b, String dc, Server.State st, int maxConnections) {
     return Server.fromJson(new JsonObject().put("id", b.id()).put("host", "127.0.0.1").put("port", b.port())
         .put("dc", dc).put("state", st.wire()).put("maxConnections", maxConnections));
-  }
-
-  private void publish(EventType type, JsonObject data) {
-    registry.eventBus().publish(Addresses.EVENTS, Event.of(type, "registry-test", "dc1", data)
-        .withVersion(state.version()).toJson());
   }
 
   /** Waits until every live gateway's table has this registry version. */

@@ -16,10 +16,40 @@ import lbmesh.shared.model.Server;
 public final class StandInRegistry {
   private final Vertx vertx;
   private RegistrySnapshot state = RegistrySnapshot.EMPTY;
+  private io.vertx.core.eventbus.MessageConsumer<JsonObject> answering;
 
   public StandInRegistry(Vertx vertx) {
     this.vertx = vertx;
-    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(snapshot().toJson()));
+    up();
+  }
+
+  /** Answers snapshot requests (the default). */
+  public void up() {
+    answering = vertx.eventBus().consumer(Addresses.REGISTRY_SNAPSHOT, m -> m.reply(snapshot().toJson()));
+  }
+
+  /** Stops answering snapshot requests, as when registry-service is down. */
+  public void down() {
+    answering.unregister().await();
+  }
+
+  public synchronized long version() {
+    return state.version();
+  }
+
+  public synchronized void route(lbmesh.shared.model.Route r) {
+    state = state.withRoute(r);
+    publish(EventType.ROUTE_UPDATED, new JsonObject().put("route", state.routes().get(r.name()).toJson()));
+  }
+
+  public synchronized void removeServer(String pool, String id) {
+    state = state.withoutServer(pool, id);
+    publish(EventType.SERVER_REMOVED, new JsonObject().put("pool", pool).put("id", id));
+  }
+
+  /** Changes the state without publishing an event (so that followers see a version gap). */
+  public synchronized void silently(java.util.function.UnaryOperator<RegistrySnapshot> change) {
+    state = change.apply(state);
   }
 
   public synchronized RegistrySnapshot snapshot() {
