@@ -57,6 +57,12 @@ public final class GatewayState {
     rebuild();
   }
 
+  /** Takes many verdicts at once (at start) with one rebuild. */
+  public synchronized void health(java.util.Collection<HealthRecord> all) {
+    all.forEach(h -> health.put(h.key(), h));
+    rebuild();
+  }
+
   /** Takes a server's new health verdict (or agent weight) and rebuilds the table. */
   public synchronized void health(HealthRecord h) {
     health.put(h.key(), h);

@@ -128,7 +128,7 @@ public final class GatewayVerticle extends VerticleBase {
   private Future<Void> loadHealth() {
     var map = ClusterBootstrap.hazelcast(vertx).<String, String>getMap(Addresses.HEALTH_MAP);
     return vertx.executeBlocking(() -> map.values()).map(values -> {
-      values.forEach(v -> state.health(HealthRecord.fromJson(new JsonObject(v))));
+      state.health(values.stream().map(v -> HealthRecord.fromJson(new JsonObject(v))).toList());
       return null;
     });
   }

@@ -195,9 +195,7 @@ final class Exchange implements PickRequest {
     if (tried[i]) {
       return false;
     }
-    ServerSlot s = pool.eligible(i);
-    int max = s.server().maxConnections();
-    return !s.stats().isEjected(now) && (max <= 0 || s.stats().clusterInflight() < max);
+    return pool.eligible(i).hasRoom(now);
   }
 
   /** Picks the next server and forwards; `lastError` is why the previous attempt failed (null at first). */

@@ -44,9 +44,7 @@ final class WebSocketTunnel {
             if (tried[i]) {
               return false;
             }
-            ServerSlot s = pool.eligible(i);
-            int max = s.server().maxConnections();
-            return !s.stats().isEjected(now) && (max <= 0 || s.stats().clusterInflight() < max);
+            return pool.eligible(i).hasRoom(now);
           });
       if (idx < 0) {
         req.response().putHeader("Retry-After", "1");

@@ -18,6 +18,12 @@ public record ServerSlot(Server server, SocketAddress address, ServerStats stats
         || (!health.isDown() && (health.agentState() == null || "ready".equals(health.agentState()))));
   }
 
+  /** Has room for one more request now: not ejected, and under maxConnections cluster-wide. */
+  public boolean hasRoom(long now) {
+    int max = server.maxConnections();
+    return !stats.isEjected(now) && (max <= 0 || stats.clusterInflight() < max);
+  }
+
   /** May keep its sticky clients: as above, or draining (by the registry or its agent). */
   public boolean keepsStickyClients() {
     if (health != null && (health.isDown() || "maint".equals(health.agentState()))) {
