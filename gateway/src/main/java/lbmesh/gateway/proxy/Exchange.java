@@ -3,7 +3,7 @@ package lbmesh.gateway.proxy;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpClient;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -36,7 +36,7 @@ import lbmesh.shared.http.Problem;
  */
 final class Exchange implements PickRequest {
   private final GatewayState state;
-  private final HttpClient client;
+  private final BackendClients backends;
   private final HttpServerRequest req;
   private final PoolTable pool;
   private final boolean hasBody;
@@ -48,18 +48,36 @@ final class Exchange implements PickRequest {
   private boolean clientGone;
   private Attempt current;
 
-  /** One try against one server. */
-  private final class Attempt {
+  /**
+   * One try against one server. Its deadline is the connect timeout until the upstream request exists,
+   * then the response-header timeout until the response head arrives.
+   */
+  private final class Attempt extends Deadlines.Entry {
     final ServerSlot slot;
     final long start = System.nanoTime();
     HttpClientRequest upstream;
-    long headerTimer = -1;
+    /** The connect deadline passed: the attempt already failed over, a late connection is dropped. */
+    boolean abandoned;
     boolean timedOut;
     boolean responded;
+    boolean bodyDone;
     boolean ended;
 
     Attempt(ServerSlot slot) {
       this.slot = slot;
+    }
+
+    @Override
+    void expire() {
+      if (upstream == null) {
+        abandoned = true;
+        end();
+        upstreamFailed(this, new io.netty.channel.ConnectTimeoutException("no connection to " + slot.id()
+            + " within " + pool.pool().timeouts().connectMs() + " ms"), true);
+      } else if (!responded) {
+        timedOut = true;
+        upstream.reset();
+      }
     }
 
     /** Releases the server's in-flight slot exactly once. */
@@ -67,17 +85,14 @@ final class Exchange implements PickRequest {
       if (!ended) {
         ended = true;
         slot.stats().end();
-        if (headerTimer >= 0) {
-          vertxCancel(headerTimer);
-          headerTimer = -1;
-        }
+        backends.deadlines().disarm(this);
       }
     }
   }
 
-  Exchange(GatewayState state, HttpClient client, HttpServerRequest req, PoolTable pool) {
+  Exchange(GatewayState state, BackendClients backends, HttpServerRequest req, PoolTable pool) {
     this.state = state;
-    this.client = client;
+    this.backends = backends;
     this.req = req;
     this.pool = pool;
     String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -228,22 +243,42 @@ final class Exchange implements PickRequest {
     }
   }
 
+  /**
+   * The headers every attempt sends: the client's, edited in place once (hop-by-hop and Expect removed,
+   * X-Forwarded-* added), which saves copying them into a new map per request; Vert.x copies them into
+   * each upstream request anyway.
+   */
+  private MultiMap upstreamHeaders() {
+    if (!headersPrepared) {
+      headersPrepared = true;
+      MultiMap headers = req.headers();
+      Forwarding.stripHopByHop(headers);
+      headers.remove(HttpHeaders.EXPECT);
+      String host = headers.get(HttpHeaders.HOST);
+      Forwarding.addForwarded(headers, clientAddress(), req.isSSL() ? "https" : "http", host);
+    }
+    return req.headers();
+  }
+
+  private boolean headersPrepared;
+
   private void forward(Attempt a) {
     current = a;
     var timeouts = pool.pool().timeouts();
-    MultiMap headers = HttpHeaders.headers();
-    Forwarding.copyEndToEnd(req.headers(), headers);
-    headers.remove(HttpHeaders.EXPECT);
-    Forwarding.addForwarded(headers, clientAddress(), req.scheme() == null ? "http" : req.scheme(), req.authority() == null
-        ? req.getHeader(HttpHeaders.HOST) : req.authority().toString());
     RequestOptions opts = new RequestOptions()
         .setServer(a.slot.address())
         .setMethod(req.method())
         .setURI(req.uri())
-        .setHeaders(headers)
-        .setConnectTimeout(timeouts.connectMs())
-        .setIdleTimeout(timeouts.idleMs());
-    client.request(opts).onComplete(ar -> {
+        .setHeaders(upstreamHeaders());
+    Deadlines deadlines = backends.deadlines();
+    deadlines.arm(a, a.start + timeouts.connectMs() * 1_000_000L);
+    backends.client(timeouts).request(opts).onComplete(ar -> {
+      if (a.abandoned) {
+        if (ar.succeeded()) {
+          ar.result().reset();
+        }
+        return;
+      }
       if (ar.failed()) {
         a.end();
         upstreamFailed(a, ar.cause(), true);
@@ -256,13 +291,7 @@ final class Exchange implements PickRequest {
         a.end();
         return;
       }
-      a.headerTimer = state.vertx().setTimer(timeouts.responseHeaderMs(), id -> {
-        a.headerTimer = -1;
-        if (!a.responded) {
-          a.timedOut = true;
-          up.reset();
-        }
-      });
+      deadlines.arm(a, System.nanoTime() + timeouts.responseHeaderMs() * 1_000_000L);
       Future<HttpClientResponse> response;
       if (hasBody) {
         if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
@@ -279,15 +308,19 @@ final class Exchange implements PickRequest {
   private void onResponse(Attempt a, AsyncResult<HttpClientResponse> ar) {
     if (ar.failed()) {
       a.end();
-      upstreamFailed(a, a.timedOut ? new TimeoutException("no response headers within "
-          + pool.pool().timeouts().responseHeaderMs() + " ms") : ar.cause(), false);
+      var timeouts = pool.pool().timeouts();
+      Throwable cause = ar.cause();
+      if (a.timedOut) {
+        cause = new TimeoutException("no response headers within " + timeouts.responseHeaderMs() + " ms");
+      } else if (System.nanoTime() - a.start >= timeouts.idleMs() * 1_000_000L) {
+        // the connection's idle timeout closed it before the response head came
+        cause = new TimeoutException("connection idle for " + timeouts.idleMs() + " ms");
+      }
+      upstreamFailed(a, cause, false);
       return;
     }
     a.responded = true;
-    if (a.headerTimer >= 0) {
-      vertxCancel(a.headerTimer);
-      a.headerTimer = -1;
-    }
+    backends.deadlines().disarm(a);
     HttpClientResponse up = ar.result();
     if (clientGone) {
       a.upstream.reset();
@@ -296,8 +329,13 @@ final class Exchange implements PickRequest {
     }
     HttpServerResponse resp = req.response();
     resp.setStatusCode(up.statusCode());
-    resp.setStatusMessage(up.statusMessage());
-    Forwarding.copyEndToEnd(up.headers(), resp.headers());
+    String reason = up.statusMessage();
+    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(up.statusCode()).reasonPhrase())) {
+      resp.setStatusMessage(reason);
+    }
+    MultiMap headers = resp.headers();
+    headers.addAll(up.headers());
+    Forwarding.stripHopByHop(headers);
     if (state.config().exposeServerHeader()) {
       resp.putHeader("X-LB-Server", a.slot.id());
     }
@@ -307,27 +345,43 @@ final class Exchange implements PickRequest {
     }
     ServerMeters meters = state.metrics().meters(a.slot);
     int status = up.statusCode();
-    up.pipe().endOnFailure(false).to(resp).onComplete(done -> {
-      long nanos = System.nanoTime() - a.start;
-      a.end();
-      if (done.succeeded()) {
-        meters.response(status, nanos);
-        a.slot.stats().recordLatency(nanos / 1e6);
-        if (status >= 500) {
-          outlierFailure(a);
-        } else {
-          OutlierDetector.success(a.slot.stats());
-        }
-      } else {
-        // the server or the client broke off mid-answer: nothing can be retried once bytes went out
-        meters.resets().increment();
-        if (!clientGone) {
-          outlierFailure(a);
-        }
-        a.upstream.reset();
-        resp.reset();
+    // relayed by hand rather than with up.pipe(): the same back-pressure, without a Pipe and its futures
+    up.handler(buf -> {
+      resp.write(buf);
+      if (resp.writeQueueFull()) {
+        up.pause();
+        resp.drainHandler(v -> up.resume());
       }
     });
+    up.exceptionHandler(err -> bodyDone(a, meters, status, false));
+    up.endHandler(v -> resp.end().onComplete(end -> bodyDone(a, meters, status, end.succeeded())));
+  }
+
+  /** The answer's body is through (`complete`) or broke off; runs once per attempt. */
+  private void bodyDone(Attempt a, ServerMeters meters, int status, boolean complete) {
+    if (a.bodyDone) {
+      return;
+    }
+    a.bodyDone = true;
+    long nanos = System.nanoTime() - a.start;
+    a.end();
+    if (complete) {
+      meters.response(status, nanos);
+      a.slot.stats().recordLatency(nanos / 1e6);
+      if (status >= 500) {
+        outlierFailure(a);
+      } else {
+        OutlierDetector.success(a.slot.stats());
+      }
+    } else {
+      // the server or the client broke off mid-answer: nothing can be retried once bytes went out
+      meters.resets().increment();
+      if (!clientGone) {
+        outlierFailure(a);
+      }
+      a.upstream.reset();
+      req.response().reset();
+    }
   }
 
   private void upstreamFailed(Attempt a, Throwable cause, boolean beforeSend) {
@@ -411,7 +465,4 @@ final class Exchange implements PickRequest {
     state.retryBudget().requestEnded();
   }
 
-  private void vertxCancel(long timer) {
-    state.vertx().cancelTimer(timer);
-  }
 }

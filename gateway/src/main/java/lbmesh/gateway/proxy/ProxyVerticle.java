@@ -2,13 +2,10 @@ package lbmesh.gateway.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.util.IdentityHashMap;
@@ -30,7 +27,7 @@ import lbmesh.shared.http.Problem;
 public final class ProxyVerticle extends VerticleBase {
   private final GatewayState state;
   private final Map<HttpConnection, Long> headerTimers = new IdentityHashMap<>();
-  private HttpClient client;
+  private BackendClients backends;
   private WebSocketClient wsClient;
 
   public ProxyVerticle(GatewayState state) {
@@ -40,13 +37,8 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig cfg = state.config();
-    client = vertx.createHttpClient(new HttpClientOptions()
-            .setKeepAlive(true)
-            .setKeepAliveTimeout(30)
-            .setTcpNoDelay(true)
-            .setMaxHeaderSize(64 * 1024)
-            .setMaxInitialLineLength(16 * 1024),
-        new PoolOptions().setHttp1MaxSize(cfg.backendPoolSize()).setMaxWaitQueueSize(-1));
+    backends = new BackendClients(vertx, cfg.backendPoolSize());
+    vertx.setPeriodic(Deadlines.TICK_MS, id -> backends.deadlines().sweep(System.nanoTime()));
     wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
         .setMaxMessageSize(16 << 20));
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
@@ -100,6 +92,6 @@ public final class ProxyVerticle extends VerticleBase {
       return;
     }
     req.pause();
-    new Exchange(state, client, req, pool).start();
+    new Exchange(state, backends, req, pool).start();
   }
 }

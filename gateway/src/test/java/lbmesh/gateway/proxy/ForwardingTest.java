@@ -22,15 +22,26 @@ class ForwardingTest {
   }
 
   @Test
-  void copyDropsHopByHopAndConnectionNamedHeadersKeepsRepeatsAndAppendsForwardedFor() {
-    MultiMap in = HttpHeaders.headers().add("Connection", "keep-alive, X-Secret").add("X-Secret", "s")
-        .add("Keep-Alive", "timeout=5").add("Transfer-Encoding", "chunked").add("Accept", "a").add("Accept", "b");
-    MultiMap out = HttpHeaders.headers();
-    Forwarding.copyEndToEnd(in, out);
+  void stripDropsHopByHopAndConnectionNamedHeadersKeepsRepeatsAndAppendsForwardedFor() {
+    MultiMap out = HttpHeaders.headers().add("Connection", "keep-alive,  X-Secret ,x-other").add("X-Secret", "s")
+        .add("X-Other", "o").add("Keep-Alive", "timeout=5").add("Transfer-Encoding", "chunked")
+        .add("Accept", "a").add("Accept", "b");
+    Forwarding.stripHopByHop(out);
     assertEquals(2, out.getAll("Accept").size());
     assertEquals(java.util.Set.of("Accept"), out.names());
     Forwarding.addForwarded(out.add("X-Forwarded-For", "1.2.3.4"), "10.0.0.1", "http", "example.com");
     assertEquals("1.2.3.4, 10.0.0.1", out.get("X-Forwarded-For"));
     assertEquals("example.com", out.get("X-Forwarded-Host"));
+  }
+
+  @Test
+  void connectionTokensMatchWholeNamesOnly() {
+    assertTrue(Forwarding.isNamed("close, X-A", "x-a"));
+    assertTrue(Forwarding.isNamed(" x-a ", "X-A"));
+    assertFalse(Forwarding.isNamed("x-ab, close", "x-a"));
+    assertFalse(Forwarding.isNamed("", "x-a"));
+    MultiMap h = HttpHeaders.headers().add("Connection", "x-a").add("X-A", "1").add("X-Ab", "2");
+    Forwarding.stripHopByHop(h);
+    assertEquals(java.util.Set.of("X-Ab"), h.names());
   }
 }
