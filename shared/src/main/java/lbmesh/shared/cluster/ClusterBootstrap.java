@@ -74,7 +74,8 @@ public final class ClusterBootstrap {
     // lb.failover: the failover leader's epoch, roles and plans. Writes need LB_QUORUM members on this
     // side of a split, so a minority side makes no decision; after the split heals the copy with the
     // higher epoch wins. Every member needs this config: the partition owner applies it.
-    MapConfig failover = new MapConfig(Addresses.FAILOVER_MAP).setBackupCount(1)
+    // two backups: a few small entries, and the epoch must survive two members dying at once
+    MapConfig failover = new MapConfig(Addresses.FAILOVER_MAP).setBackupCount(2)
         .setMergePolicyConfig(new MergePolicyConfig(HigherEpochMergePolicy.class.getName(),
             MergePolicyConfig.DEFAULT_BATCH_SIZE));
     if (s.quorum() > 1) {

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.Server;
 
 /**
  * Computes a pool's {@link DcPlan} from its servers' capacity: a pure function (no clock, no I/O).
@@ -29,6 +31,16 @@ public final class DcPlanner {
 
   /** One server as the planner sees it: its DC, weight, and whether it takes new traffic now. */
   public record Capacity(String dc, int weight, boolean healthy) {
+    /**
+     * A registered server with its health verdict (null: none yet). Counts as capacity when it takes new
+     * requests, as the gateway decides it: state ready, not reported down, and its agent (if any) says
+     * ready; `unknown` health counts as healthy, like in the gateway.
+     */
+    public static Capacity of(Server s, HealthRecord h) {
+      boolean healthy = s.state() == Server.State.READY && (h == null
+          || (!h.isDown() && (h.agentState() == null || "ready".equals(h.agentState()))));
+      return new Capacity(s.dc(), s.weight(), healthy);
+    }
   }
 
   private DcPlanner() {

@@ -53,11 +53,14 @@ public final class FailoverMap {
     return new JsonObject().put("nodeId", nodeId).put("epoch", epoch).put("since", since);
   }
 
-  /** Increments {@code epoch} atomically on its owner; returns the new value. */
-  public record BumpEpoch() implements EntryProcessor<String, String, Long> {
+  /**
+   * Increments {@code epoch} atomically on its owner and returns the new value; `floor` is the highest
+   * epoch the caller knows of, so that the epoch still grows if the entry was lost.
+   */
+  public record BumpEpoch(long floor) implements EntryProcessor<String, String, Long> {
     @Override
     public Long process(Map.Entry<String, String> entry) {
-      long next = epochOf(entry.getValue()) + 1;
+      long next = Math.max(epochOf(entry.getValue()), floor) + 1;
       entry.setValue(Long.toString(next));
       return next;
     }
