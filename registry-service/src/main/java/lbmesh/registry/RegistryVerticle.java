@@ -20,6 +20,7 @@ import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.Event;
+import lbmesh.shared.failover.FailoverFollower;
 import lbmesh.shared.inflight.InflightBoard;
 import lbmesh.shared.inflight.InflightReport;
 import lbmesh.shared.launch.AdminEndpoints;
@@ -79,6 +80,8 @@ public final class RegistryVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>consumer(Addresses.INFLIGHT,
           m -> inflight.accept(InflightReport.fromJson(m.body()), System.currentTimeMillis()));
       vertx.setPeriodic(100, id -> inflight.expire(System.currentTimeMillis()));
+      FailoverFollower failover = new FailoverFollower(vertx);
+      failover.start();
       router.get("/api/v1/cluster").handler(ctx -> store.current().compose(s -> {
         // read the board here, on its own event loop; the member list is read on a worker
         java.util.Map<String, JsonObject> counts = new java.util.HashMap<>();
@@ -88,7 +91,7 @@ public final class RegistryVerticle extends VerticleBase {
           inflight.byGateway(key).forEach(by::put);
           counts.put(key, new JsonObject().put("total", inflight.total(key)).put("byGateway", by));
         }));
-        return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get), false);
+        return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get, failover), false);
       }).onSuccess(ctx::json).onFailure(ctx::fail));
       new RegistryApi(store, new ChangePublisher(vertx, settings.nodeId(), settings.dc()),
           new LoadReports(vertx, hz, settings.nodeId(), settings.dc())).mount(vertx, router, config.adminToken());

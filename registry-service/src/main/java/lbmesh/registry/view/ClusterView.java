@@ -1,12 +1,19 @@
 package lbmesh.registry.view;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import lbmesh.shared.cluster.MemberInfo;
 import lbmesh.shared.event.Addresses;
+import lbmesh.shared.failover.FailoverFollower;
+import lbmesh.shared.failover.FailoverMap;
+import lbmesh.shared.failover.GatewayMember;
+import lbmesh.shared.failover.GatewayMode;
+import lbmesh.shared.failover.RoleAssignment;
 import lbmesh.shared.health.EffectiveWeight;
 import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.inflight.InflightReport;
@@ -14,9 +21,9 @@ import lbmesh.shared.model.RegistrySnapshot;
 import lbmesh.shared.model.Server;
 
 /**
- * {@code GET /api/v1/cluster}: the live view of DESIGN.md. Parts owned by services that are not built
- * yet (leader and epoch, gateway roles, health, in-flight counts) say "unknown" or are absent; they are
- * never invented.
+ * {@code GET /api/v1/cluster}: the live view of DESIGN.md. Parts nobody has decided yet (no failover
+ * leader known, no health verdict) say "unknown" or are absent; they are never invented. Leader, epoch
+ * and gateway roles come from the failover leader's decisions, older epochs dropped.
  */
 public final class ClusterView {
   static final String UNKNOWN = "unknown";
@@ -24,19 +31,32 @@ public final class ClusterView {
   private ClusterView() {
   }
 
-  /** `inflight` gives each server's `{total, byGateway}` from the gateways' reports (null: not shown). */
+  /**
+   * `inflight` gives each server's `{total, byGateway}` from the gateways' reports (null: not shown);
+   * `failover` the failover leader's decisions as this registry follows them.
+   */
   public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state,
-      java.util.function.Function<String, JsonObject> inflight) {
-    List<MemberInfo> members = hz.getCluster().getMembers().stream().map(MemberInfo::of)
-        .sorted(Comparator.comparing(MemberInfo::service).thenComparing(MemberInfo::nodeId)).toList();
+      java.util.function.Function<String, JsonObject> inflight, FailoverFollower failover) {
+    FailoverFollower.Leader leader = failover.leader();
+    Map<String, RoleAssignment> roles = failover.roles();
+    List<Member> members = hz.getCluster().getMembers().stream()
+        .sorted(Comparator.comparing((Member x) -> MemberInfo.of(x).service())
+            .thenComparing(x -> MemberInfo.of(x).nodeId())).toList();
     JsonArray m = new JsonArray();
     JsonArray gateways = new JsonArray();
-    for (MemberInfo info : members) {
-      m.add(info.toJson().put("role", UNKNOWN));
-      if ("gateway".equals(info.service())) {
-        gateways.add(new JsonObject().put("nodeId", info.nodeId()).put("group", UNKNOWN).put("mode", UNKNOWN)
-            .put("role", UNKNOWN).put("dc", info.dc()));
+    for (Member member : members) {
+      MemberInfo info = MemberInfo.of(member);
+      GatewayMember gw = GatewayMember.of(member);
+      String role = UNKNOWN;
+      if (FailoverMap.SERVICE.equals(info.service()) && leader != null) {
+        role = leader.nodeId().equals(info.nodeId()) ? "leader" : "follower";
+      } else if (gw != null) {
+        role = gatewayRole(gw, roles.get(gw.group()));
+        gateways.add(new JsonObject().put("nodeId", info.nodeId()).put("group", gw.group())
+            .put("mode", gw.settings().mode().wire()).put("role", role).put("dc", info.dc())
+            .put("priority", gw.settings().priority()));
       }
+      m.add(info.toJson().put("role", role));
     }
     java.util.Map<String, HealthRecord> health = new java.util.HashMap<>();
     hz.<String, String>getMap(Addresses.HEALTH_MAP).values()
@@ -60,11 +80,26 @@ public final class ClusterView {
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())
           .put("servers", servers));
     });
-    return new JsonObject()
+    JsonObject view = new JsonObject();
+    if (leader != null) {
+      view.put("leader", leader.toJson()).put("epoch", failover.epoch());
+    }
+    return view
         .put("registryVersion", state.version())
         .put("members", m)
         .put("gateways", gateways)
         .put("pools", pools);
   }
 
+  /**
+   * A gateway's role by the leader's last decision for its group; with no decision yet, an active-active
+   * gateway is active by definition, an active-passive one is unknown.
+   */
+  static String gatewayRole(GatewayMember gw, RoleAssignment decision) {
+    String role = decision == null ? null : decision.roleOf(gw.nodeId());
+    if (role != null) {
+      return role;
+    }
+    return gw.settings().mode() == GatewayMode.ACTIVE_ACTIVE ? RoleAssignment.ACTIVE : UNKNOWN;
+  }
 }

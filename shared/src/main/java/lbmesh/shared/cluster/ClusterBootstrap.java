@@ -9,6 +9,9 @@ import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MemberAttributeConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.config.PartitionGroupConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.partitiongroup.PartitionGroupMetaData;
@@ -20,6 +23,8 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import lbmesh.shared.event.Addresses;
+import lbmesh.shared.failover.FailoverMap;
+import lbmesh.shared.failover.HigherEpochMergePolicy;
 
 /** Builds the Hazelcast configuration from {@link ClusterSettings} and starts a clustered Vert.x. */
 public final class ClusterBootstrap {
@@ -66,11 +71,28 @@ public final class ClusterBootstrap {
             .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
                 .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT).setSize(200_000))));
 
+    // lb.failover: the failover leader's epoch, roles and plans. Writes need LB_QUORUM members on this
+    // side of a split, so a minority side makes no decision; after the split heals the copy with the
+    // higher epoch wins. Every member needs this config: the partition owner applies it.
+    // two backups: a few small entries, and the epoch must survive two members dying at once
+    MapConfig failover = new MapConfig(Addresses.FAILOVER_MAP).setBackupCount(2)
+        .setMergePolicyConfig(new MergePolicyConfig(HigherEpochMergePolicy.class.getName(),
+            MergePolicyConfig.DEFAULT_BATCH_SIZE));
+    if (s.quorum() > 1) {
+      cfg.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(FailoverMap.QUORUM, true, s.quorum())
+          .setProtectOn(SplitBrainProtectionOn.WRITE));
+      failover.setSplitBrainProtectionName(FailoverMap.QUORUM);
+    }
+    cfg.addMapConfig(failover);
+
     MemberAttributeConfig attrs = cfg.getMemberAttributeConfig();
     attrs.setAttribute(MemberInfo.ATTR_SERVICE, s.service());
     attrs.setAttribute(MemberInfo.ATTR_DC, s.dc());
     attrs.setAttribute(MemberInfo.ATTR_NODE, s.nodeId());
     attrs.setAttribute(MemberInfo.ATTR_PID, Long.toString(ProcessHandle.current().pid()));
+    if (s.gateway() != null) {
+      s.gateway().writeTo(attrs);
+    }
 
     cfg.getNetworkConfig()
         .setPort(s.hzPort())

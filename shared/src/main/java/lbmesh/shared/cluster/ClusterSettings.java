@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import lbmesh.shared.failover.GatewayGroupSettings;
 import lbmesh.shared.launch.Env;
 
 /**
@@ -11,6 +12,9 @@ import lbmesh.shared.launch.Env;
  *
  * @param service the service name carried as a member attribute (gateway, registry-service, ...)
  * @param dcAwareBackups LB_PARTITION_GROUPS=dc: one Hazelcast partition group per DC (multi-DC deployments)
+ * @param quorum LB_QUORUM: the least number of members a side of a split needs for the failover leader's
+ *     decisions (split-brain protection on lb.failover); 1 = off. Every member must be given the same value.
+ * @param gateway a gateway's group, mode, priority and preemption (LB_GATEWAY_*); null for other services
  */
 public record ClusterSettings(
     String clusterName,
@@ -21,7 +25,9 @@ public record ClusterSettings(
     String nodeId,
     String service,
     int maxNoHeartbeatSeconds,
-    boolean dcAwareBackups) {
+    boolean dcAwareBackups,
+    int quorum,
+    GatewayGroupSettings gateway) {
 
   public static final String DEFAULT_CLUSTER_NAME = "lb";
   public static final String DEFAULT_DC = "dc1";
@@ -32,6 +38,10 @@ public record ClusterSettings(
    * about 10 s, six JVMs starting at once on 2 cores split the cluster (measured by ./mesh runs).
    */
   public static final int DEFAULT_MAX_NO_HEARTBEAT_SECONDS = 10;
+  /** Split-brain protection off: a single-member dev cluster must still elect a failover leader. */
+  public static final int DEFAULT_QUORUM = 1;
+  /** The service name gateways join with; only they carry {@link GatewayGroupSettings}. */
+  public static final String GATEWAY_SERVICE = "gateway";
 
   public ClusterSettings {
     members = List.copyOf(members);
@@ -41,6 +51,16 @@ public record ClusterSettings(
     if (hzPort < 1 || hzPort > 65535) {
       throw new IllegalArgumentException("LB_HZ_PORT out of range: " + hzPort);
     }
+    if (quorum < 1) {
+      throw new IllegalStateException("LB_QUORUM must be at least 1, got " + quorum);
+    }
+  }
+
+  /** Settings without a quorum or gateway group (defaults), as before those existed. */
+  public ClusterSettings(String clusterName, List<String> members, String bindHost, int hzPort, String dc,
+      String nodeId, String service, int maxNoHeartbeatSeconds, boolean dcAwareBackups) {
+    this(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds, dcAwareBackups,
+        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null);
   }
 
   public static ClusterSettings fromEnv(String service, Env env) {
@@ -55,12 +75,24 @@ public record ClusterSettings(
         env.get("LB_NODE_ID", service + "-" + shortSuffix()),
         service,
         env.getInt("LB_HZ_MAX_NO_HEARTBEAT_SECONDS", DEFAULT_MAX_NO_HEARTBEAT_SECONDS),
-        partitionGroups(env.get("LB_PARTITION_GROUPS", "member")));
+        partitionGroups(env.get("LB_PARTITION_GROUPS", "member")),
+        env.getInt("LB_QUORUM", DEFAULT_QUORUM),
+        GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null);
   }
 
   public ClusterSettings withNodeId(String id) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, id, service, maxNoHeartbeatSeconds,
-        dcAwareBackups);
+        dcAwareBackups, quorum, gateway);
+  }
+
+  public ClusterSettings withQuorum(int q) {
+    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
+        dcAwareBackups, q, gateway);
+  }
+
+  public ClusterSettings withGateway(GatewayGroupSettings g) {
+    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
+        dcAwareBackups, quorum, g);
   }
 
   /** `member` (backups on any other member) or `dc` (backups in another DC; every member must agree). */

@@ -1,0 +1,487 @@
+package lbmesh.failover;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+import lbmesh.failover.plan.FailbackTimer;
+import lbmesh.failover.roles.RoleAssigner;
+import lbmesh.shared.cluster.ClusterBootstrap;
+import lbmesh.shared.cluster.ClusterSettings;
+import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.event.EventType;
+import lbmesh.shared.failover.DcPlan;
+import lbmesh.shared.failover.DcPlanner;
+import lbmesh.shared.failover.FailoverMap;
+import lbmesh.shared.failover.GatewayMember;
+import lbmesh.shared.failover.RoleAssignment;
+import lbmesh.shared.health.HealthRecord;
+import lbmesh.shared.launch.AdminServer;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.RegistrySnapshot;
+import lbmesh.shared.model.Server;
+import lbmesh.shared.registry.RegistryFollower;
+
+/**
+ * The failover service. Every instance watches the member list; the oldest failover-service member
+ * leads: it bumps the fencing epoch in {@code lb.failover}, announces {@code leader.elected}, assigns
+ * gateway roles and computes each pool's DC plan. Every decision is a fenced write (refused if a newer
+ * epoch wrote the entry) followed by an event carrying the epoch; a refused write or a lost quorum makes
+ * the leader step down. README, "failover-service", explains the design and its failure cases.
+ */
+public final class FailoverVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(FailoverVerticle.class.getName());
+  /** Retries after a failed election and re-checks failback delays. */
+  static final long TICK_MS = 250;
+
+  private final ClusterSettings settings;
+  private final String adminHost;
+  private final int adminPort;
+  private HazelcastInstance hz;
+  private IMap<String, String> map;
+  private String localUuid;
+
+  private boolean leader;
+  private boolean electing;
+  /** After losing to a newer epoch: do not bump again until the member list changes. */
+  private boolean yielded;
+  private long epoch;
+  /** The highest epoch any leader announced that this instance heard of. */
+  private long seenEpoch;
+  private long leaderSince;
+  private String lastQuorumWarning;
+
+  private boolean deciding;
+  private boolean decideAgain;
+  private final Map<String, RoleAssignment> roles = new LinkedHashMap<>();
+  private final Map<String, DcPlan> plans = new LinkedHashMap<>();
+  private final Map<String, FailbackTimer> failback = new HashMap<>();
+  private final Map<String, HealthRecord> health = new HashMap<>();
+  private RegistrySnapshot registry;
+  private long decisions;
+
+  public FailoverVerticle(ClusterSettings settings, String adminHost, int adminPort) {
+    this.settings = settings;
+    this.adminHost = adminHost;
+    this.adminPort = adminPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    hz = ClusterBootstrap.hazelcast(vertx);
+    map = hz.getMap(Addresses.FAILOVER_MAP);
+    localUuid = hz.getCluster().getLocalMember().getUuid().toString();
+    var ctx = vertx.getOrCreateContext();
+    hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent e) {
+        ctx.runOnContext(v -> membersChanged());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent e) {
+        ctx.runOnContext(v -> membersChanged());
+      }
+    });
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
+    new RegistryFollower(vertx, s -> {
+      registry = s;
+      decide();
+    }).start();
+    vertx.setPeriodic(TICK_MS, id -> {
+      evaluate();
+      if (leader && failback.values().stream().anyMatch(FailbackTimer::waiting)) {
+        decide();
+      }
+    });
+    Future<?> healthLoaded = vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.HEALTH_MAP)),
+        false).onSuccess(all -> all.values().forEach(v -> {
+          HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
+          health.putIfAbsent(h.key(), h);
+        }));
+    return healthLoaded.recover(e -> Future.succeededFuture()).compose(v -> {
+      evaluate();
+      return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> admin.readiness().register("quorum",
+          p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson()))));
+    });
+  }
+
+  // ---- election ---------------------------------------------------------------------------------
+
+  private void membersChanged() {
+    yielded = false;
+    evaluate();
+    decide();
+  }
+
+  /** The oldest failover-service member of the member list (the same order on every member). */
+  private Member oldestFailoverMember() {
+    for (Member m : hz.getCluster().getMembers()) {
+      if (FailoverMap.SERVICE.equals(m.getAttribute(MemberInfo.ATTR_SERVICE))) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** Becomes leader when this instance is the oldest and has a quorum; steps down when it no longer is. */
+  void evaluate() {
+    if (!hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    Member oldest = oldestFailoverMember();
+    boolean candidate = oldest != null && oldest.getUuid().toString().equals(localUuid);
+    if (!candidate) {
+      if (leader) {
+        stepDown("an older failover-service member is present: " + MemberInfo.of(oldest).nodeId());
+      }
+      return;
+    }
+    if (!quorumPresent()) {
+      if (leader) {
+        stepDown("no quorum: " + quorumJson().encode());
+      }
+      warnNoQuorum();
+      return;
+    }
+    if (leader || electing || yielded) {
+      return;
+    }
+    elect();
+  }
+
+  private void elect() {
+    electing = true;
+    // the floor keeps the epoch growing even if the entry was lost (its owner and backups died together)
+    long floor = Math.max(epoch, seenEpoch);
+    Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.BumpEpoch(floor)), context)
+        .compose(n -> {
+          long now = System.currentTimeMillis();
+          String value = FailoverMap.leaderJson(settings.nodeId(), n, now).encode();
+          return Future.fromCompletionStage(map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)),
+              context).map(stored -> new long[] {n, stored, now});
+        })
+        .compose(r -> vertx.executeBlocking(() -> new HashMap<>(map), false).map(all -> {
+          loadDecisions(all);
+          return r;
+        }))
+        .onComplete(ar -> {
+          electing = false;
+          if (ar.failed()) {
+            electionFailed(ar.cause());
+            return;
+          }
+          long n = ar.result()[0];
+          if (ar.result()[1] > n) {
+            yielded = true;
+            LOG.warning(() -> "not leading: epoch " + ar.result()[1] + " is newer than ours (" + n + ")");
+            return;
+          }
+          leader = true;
+          epoch = n;
+          leaderSince = ar.result()[2];
+          lastQuorumWarning = null;
+          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ")");
+          publish(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", settings.nodeId()).put("epoch", n));
+          // the decisions loaded carry older epochs: the first round restates them all with this one
+          evaluate();
+          decide();
+        });
+  }
+
+  /** The decisions in force when this instance takes over: kept (the active gateway stays active). */
+  private void loadDecisions(Map<String, String> all) {
+    roles.clear();
+    plans.clear();
+    failback.clear();
+    all.forEach((k, v) -> {
+      if (k.startsWith(FailoverMap.ROLE_PREFIX)) {
+        RoleAssignment r = RoleAssignment.fromJson(new JsonObject(v));
+        roles.put(r.group(), r);
+      } else if (k.startsWith(FailoverMap.PLAN_PREFIX)) {
+        DcPlan p = DcPlan.fromJson(new JsonObject(v));
+        plans.put(p.pool(), p);
+      }
+    });
+  }
+
+  private void electionFailed(Throwable cause) {
+    if (isQuorumFailure(cause)) {
+      warnNoQuorum();
+    } else {
+      LOG.warning(() -> "election failed (" + cause + "); retrying");
+    }
+  }
+
+  private void stepDown(String why) {
+    if (!leader) {
+      return;
+    }
+    leader = false;
+    LOG.warning(() -> "stepped down from epoch " + epoch + ": " + why);
+  }
+
+  /**
+   * Whether this side of the cluster has LB_QUORUM members. The member list is read directly as well as
+   * through Hazelcast's split-brain protection: the latter learns of a departure through a membership
+   * listener of its own, which may run after ours, and a decision must not slip through in between.
+   */
+  private boolean quorumPresent() {
+    if (settings.quorum() <= 1) {
+      return true;
+    }
+    if (!hz.getLifecycleService().isRunning() || hz.getCluster().getMembers().size() < settings.quorum()) {
+      return false;
+    }
+    try {
+      return hz.getSplitBrainProtectionService().getSplitBrainProtection(FailoverMap.QUORUM).hasMinimumSize();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private JsonObject quorumJson() {
+    return new JsonObject().put("required", settings.quorum())
+        .put("members", hz.getLifecycleService().isRunning() ? hz.getCluster().getMembers().size() : 0);
+  }
+
+  private void warnNoQuorum() {
+    String w = quorumJson().encode();
+    if (!w.equals(lastQuorumWarning)) {
+      lastQuorumWarning = w;
+      LOG.warning(() -> "no quorum, making no decisions: " + w + " (LB_QUORUM)");
+    }
+  }
+
+  private static boolean isQuorumFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SplitBrainProtectionException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------------
+
+  private void onEvent(Event e) {
+    EventType t = e.knownType();
+    if (t == EventType.HEALTH_UP || t == EventType.HEALTH_DOWN || t == EventType.LOAD_CHANGED) {
+      HealthRecord h = HealthRecord.fromJson(e.data());
+      health.put(h.key(), h);
+      decide();
+    } else if (t == EventType.LEADER_ELECTED && e.epoch() != null) {
+      seenEpoch = Math.max(seenEpoch, e.epoch());
+      if (leader && e.epoch() > epoch && !settings.nodeId().equals(e.data().getString("nodeId"))) {
+        stepDown("node " + e.data().getString("nodeId") + " leads with epoch " + e.epoch());
+        yielded = true;
+      }
+    }
+  }
+
+  /** Live gateways by group, each list in member order (oldest first). */
+  private Map<String, List<GatewayMember>> liveGateways() {
+    Map<String, List<GatewayMember>> byGroup = new LinkedHashMap<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      GatewayMember g = GatewayMember.of(m);
+      if (g != null) {
+        byGroup.computeIfAbsent(g.group(), k -> new ArrayList<>()).add(g);
+      }
+    }
+    return byGroup;
+  }
+
+  // ---- decisions --------------------------------------------------------------------------------
+
+  /** Recomputes roles and plans and writes the ones that changed; one round at a time. */
+  void decide() {
+    if (!leader || !hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    if (!quorumPresent()) {
+      stepDown("no quorum: " + quorumJson().encode());
+      warnNoQuorum();
+      return;
+    }
+    if (deciding) {
+      decideAgain = true;
+      return;
+    }
+    deciding = true;
+    decideAgain = false;
+    List<Future<?>> writes = new ArrayList<>();
+    Map<String, List<GatewayMember>> live = liveGateways();
+    Set<String> groups = new TreeSet<>(live.keySet());
+    groups.addAll(roles.keySet());
+    for (String group : groups) {
+      RoleAssignment previous = roles.get(group);
+      RoleAssignment next = RoleAssigner.assign(group, live.getOrDefault(group, List.of()), previous)
+          .withEpoch(epoch);
+      if (previous == null || previous.epoch() != epoch || !next.sameDecision(previous)) {
+        writes.add(write(FailoverMap.roleKey(group), next.toJson(), () -> {
+          roles.put(group, next);
+          if (previous == null || !next.sameDecision(previous)) {
+            LOG.info(() -> "gateway group " + group + " (" + next.mode().wire() + "): active " + next.active());
+          }
+          publish(EventType.GATEWAY_ROLE, next.toJson());
+        }));
+      }
+    }
+    if (registry != null) {
+      Set<String> gatewayDcs = new TreeSet<>();
+      live.values().forEach(l -> l.forEach(g -> gatewayDcs.add(g.dc())));
+      long now = System.currentTimeMillis();
+      for (RegistrySnapshot.PoolEntry e : registry.pools().values()) {
+        writes.add(decidePlan(e, gatewayDcs, now));
+      }
+    }
+    Future.join(writes).onComplete(ar -> {
+      deciding = false;
+      if (decideAgain) {
+        decide();
+      }
+    });
+  }
+
+  private Future<?> decidePlan(RegistrySnapshot.PoolEntry e, Set<String> gatewayDcs, long now) {
+    Pool pool = e.pool();
+    DcPlan previous = plans.get(pool.name());
+    List<DcPlanner.Capacity> servers = new ArrayList<>();
+    for (Server s : e.servers().values()) {
+      servers.add(DcPlanner.Capacity.of(s, health.get(HealthRecord.key(pool.name(), s.id()))));
+    }
+    Pool.Locality loc = pool.locality();
+    boolean primaryUsable = false;
+    if (DcPlanner.ACTIVE_STANDBY.equals(loc.mode())) {
+      FailbackTimer timer = failback.computeIfAbsent(pool.name(),
+          k -> new FailbackTimer(previous == null || loc.primaryDc().equals(previous.activeDc())));
+      primaryUsable = timer.update(DcPlanner.hasHealthyCapacity(servers, loc.primaryDc()), now,
+          loc.failbackDelaySeconds() * 1000L);
+    } else {
+      failback.remove(pool.name());
+    }
+    DcPlan next = DcPlanner.plan(pool.name(), loc, servers, gatewayDcs, primaryUsable).withEpoch(epoch);
+    boolean changed = !next.sameDecision(previous) && !(previous == null && next.shares() == null);
+    if (!changed && previous != null && previous.epoch() == epoch) {
+      return Future.succeededFuture();
+    }
+    return write(FailoverMap.planKey(pool.name()), next.toJson(), () -> {
+      plans.put(pool.name(), next);
+      if (changed) {
+        EventType type = movesAway(previous, next, loc) ? EventType.DC_FAILOVER : EventType.DC_FAILBACK;
+        String reason = reason(previous, next);
+        LOG.info(() -> type.wire() + " " + pool.name() + ": " + reason);
+        publish(type, new JsonObject().put("pool", pool.name()).put("plan", next.toJson()).put("reason", reason));
+      }
+    });
+  }
+
+  /** True when some source DC sends less to its own DC (or the primary) than before. */
+  static boolean movesAway(DcPlan previous, DcPlan next, Pool.Locality loc) {
+    if (next.shares() == null) {
+      return false;
+    }
+    for (var src : next.shares().entrySet()) {
+      String home = DcPlanner.ACTIVE_STANDBY.equals(loc.mode()) ? loc.primaryDc() : src.getKey();
+      double now = src.getValue().getOrDefault(home, 0.0);
+      Map<String, Double> before = previous == null ? null : previous.sharesFrom(src.getKey());
+      double was = before == null ? 1.0 : before.getOrDefault(home, 0.0);
+      if (now < was) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String reason(DcPlan previous, DcPlan next) {
+    if (previous == null) {
+      return "first plan for the pool";
+    }
+    if (!previous.mode().equals(next.mode())) {
+      return "locality changed from " + previous.mode() + " to " + next.mode();
+    }
+    if (DcPlanner.ACTIVE_STANDBY.equals(next.mode()) && !java.util.Objects.equals(previous.activeDc(), next.activeDc())) {
+      return "active DC " + previous.activeDc() + " -> " + next.activeDc();
+    }
+    return "healthy capacity changed";
+  }
+
+  /**
+   * A fenced write of `key`; runs `then` only if it was accepted with this leader's epoch. A newer
+   * epoch on the entry, or a refused write for lack of quorum, ends this leadership.
+   */
+  private Future<?> write(String key, JsonObject value, Runnable then) {
+    long mine = epoch;
+    return Future.fromCompletionStage(map.submitToKey(key, new FailoverMap.FencedPut(value.encode(), mine)), context)
+        .onSuccess(stored -> {
+          if (!leader || epoch != mine) {
+            return;
+          }
+          if (stored > mine) {
+            stepDown(key + " carries epoch " + stored + ", newer than ours");
+            yielded = true;
+            return;
+          }
+          decisions++;
+          then.run();
+        })
+        .onFailure(err -> {
+          if (isQuorumFailure(err)) {
+            stepDown("no quorum (" + err.getMessage() + ")");
+          } else {
+            LOG.warning(() -> "write of " + key + " failed: " + err);
+            vertx.setTimer(TICK_MS, id -> decide());
+          }
+        });
+  }
+
+  private void publish(EventType type, JsonObject data) {
+    vertx.eventBus().publish(Addresses.EVENTS,
+        Event.of(type, settings.nodeId(), settings.dc(), data).withEpoch(epoch).toJson());
+  }
+
+  // ---- admin --------------------------------------------------------------------------------------
+
+  private JsonObject status() {
+    Member oldest = oldestFailoverMember();
+    JsonArray r = new JsonArray();
+    roles.values().forEach(x -> r.add(x.toJson()));
+    JsonArray p = new JsonArray();
+    plans.values().forEach(x -> p.add(x.toJson()));
+    return AdminServer.baseStatus(vertx, settings)
+        .put("role", leader ? "leader" : "follower")
+        .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince)
+            : new JsonObject().put("nodeId", oldest == null ? null : MemberInfo.of(oldest).nodeId()))
+        .put("epoch", epoch)
+        .put("quorum", quorumJson().put("present", quorumPresent()))
+        .put("decisions", decisions)
+        .put("roles", r)
+        .put("plans", p);
+  }
+
+  /** For tests and /status: whether this instance leads now, and with which epoch. */
+  public boolean isLeader() {
+    return leader;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+}

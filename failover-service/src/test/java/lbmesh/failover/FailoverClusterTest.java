@@ -1,0 +1,191 @@
+package lbmesh.failover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import lbmesh.shared.cluster.ClusterSettings;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.failover.FailoverMap;
+import lbmesh.shared.failover.GatewayGroupSettings;
+import lbmesh.shared.failover.GatewayMode;
+import lbmesh.shared.failover.RoleAssignment;
+import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.TestCluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class FailoverClusterTest {
+  static final long TAKEOVER_TARGET_MS = 2000;
+
+  private final TestCluster cluster = new TestCluster();
+  /** Events seen by an observer member, with the time they arrived. */
+  private final List<Seen> seen = new CopyOnWriteArrayList<>();
+
+  record Seen(Event event, long nanos) {
+  }
+
+  record Node(Vertx vertx, FailoverVerticle verticle, String nodeId) {
+  }
+
+  @AfterEach
+  void close() {
+    cluster.close();
+  }
+
+  private ClusterSettings settings(String service, int quorum) {
+    return cluster.settings(service, "dc1").withQuorum(quorum);
+  }
+
+  private Node failover(int quorum) throws Exception {
+    ClusterSettings s = settings(FailoverMap.SERVICE, quorum);
+    Vertx v = cluster.start(s);
+    FailoverVerticle f = new FailoverVerticle(s, "127.0.0.1", 0);
+    v.deployVerticle(f).await(20, TimeUnit.SECONDS);
+    return new Node(v, f, s.nodeId());
+  }
+
+  private Vertx gateway(String id, int priority, int quorum) {
+    return cluster.start(settings("gateway", quorum).withNodeId(id)
+        .withGateway(new GatewayGroupSettings("edge", GatewayMode.ACTIVE_PASSIVE, priority, false)));
+  }
+
+  private Vertx observer(Vertx v) throws Exception {
+    v.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> seen.add(new Seen(Event.fromJson(m.body()), System.nanoTime())))
+        .completion().await(5, TimeUnit.SECONDS);
+    return v;
+  }
+
+  private Optional<Seen> first(String type, Predicate<Event> p) {
+    return seen.stream().filter(s -> s.event().type().equals(type) && p.test(s.event())).findFirst();
+  }
+
+  private Seen await(String type, String what, Predicate<Event> p) {
+    Await.until(Duration.ofSeconds(15), what, () -> first(type, p).isPresent());
+    return first(type, p).orElseThrow();
+  }
+
+  private static String active(Event e) {
+    return RoleAssignment.fromJson(e.data()).active();
+  }
+
+  @Test
+  void killingTheLeaderOfThreeElectsAnotherWithinTwoSecondsWithALargerEpochAndAPassiveGatewayTakesOver()
+      throws Exception {
+    int quorum = 4; // six members: the majority side of any split
+    observer(cluster.start(settings("registry-service", quorum)));
+    Vertx gw1 = gateway("gw-1", 100, quorum);
+    gateway("gw-2", 90, quorum);
+    Node f1 = failover(quorum);
+    Node f2 = failover(quorum);
+    Node f3 = failover(quorum);
+
+    Event elected = await("leader.elected", "first leader", e -> true).event();
+    assertEquals(f1.nodeId(), elected.data().getString("nodeId"), "the oldest failover member leads");
+    long e1 = elected.epoch();
+    Event role = await("gateway.role", "first roles", e -> e.epoch() == e1).event();
+    assertEquals("gw-1", active(role), "the higher-priority gateway is active");
+    assertEquals("passive", RoleAssignment.fromJson(role.data()).roleOf("gw-2"));
+    assertFalse(f2.verticle().isLeader() || f3.verticle().isLeader(), "exactly one leader");
+
+    steady(f2.vertx());
+    long t0 = System.nanoTime();
+    cluster.crash(f1.vertx());
+    Seen next = await("leader.elected", "a new leader", e -> e.epoch() > e1);
+    Seen nextRole = await("gateway.role", "the new leader's first role decision", e -> e.epoch() > e1);
+    long electedMs = (next.nanos() - t0) / 1_000_000;
+    long roleMs = (nextRole.nanos() - t0) / 1_000_000;
+    System.out.println("takeover after kill -9 of the leader: leader.elected after " + electedMs
+        + " ms, first gateway.role after " + roleMs + " ms");
+    assertEquals(f2.nodeId(), next.event().data().getString("nodeId"), "the next oldest leads");
+    assertTrue(next.event().epoch() > e1, "the epoch grew");
+    assertTrue(roleMs < TAKEOVER_TARGET_MS, "takeover within the target: " + roleMs + " ms");
+    assertEquals("gw-1", active(nextRole.event()), "a new leader keeps the active gateway");
+    assertTrue(f2.verticle().isLeader() && !f3.verticle().isLeader());
+    long e2 = next.event().epoch();
+
+    steady(f2.vertx());
+    long t1 = System.nanoTime();
+    cluster.crash(gw1);
+    Seen promoted = await("gateway.role", "gw-2 promoted", e -> "gw-2".equals(active(e)));
+    long promoteMs = (promoted.nanos() - t1) / 1_000_000;
+    System.out.println("active gateway killed: gw-2 promoted after " + promoteMs + " ms");
+    assertTrue(promoteMs < TAKEOVER_TARGET_MS, "promotion within the target: " + promoteMs + " ms");
+    assertEquals(e2, promoted.event().epoch());
+
+    // gw-1 returns with its higher priority: without preemption, gw-2 keeps the role
+    gateway("gw-1b", 100, quorum);
+    Event back = await("gateway.role", "gw-1b listed", e -> RoleAssignment.fromJson(e.data()).roleOf("gw-1b") != null)
+        .event();
+    assertEquals("gw-2", active(back));
+    assertEquals("passive", RoleAssignment.fromJson(back.data()).roleOf("gw-1b"));
+
+    String stored = (String) TestCluster.hz(f2.vertx()).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.roleKey("edge"));
+    assertEquals(RoleAssignment.fromJson(back.data()), RoleAssignment.fromJson(new JsonObject(stored)),
+        "the map holds the last decision");
+  }
+
+  @Test
+  void aFailoverInstanceWithoutQuorumMakesNoDecisionUntilTheQuorumIsBack() throws Exception {
+    int quorum = 3;
+    Node f1 = failover(quorum);
+    Vertx gwA = observer(gateway("gw-a", 100, quorum));
+    // two members of the three needed: f1 is the oldest failover member but must not lead
+    assertNoEventFor(Duration.ofMillis(1500), "leader.elected");
+    assertFalse(f1.verticle().isLeader());
+    Vertx third = cluster.start(settings("registry-service", quorum));
+    Event elected = await("leader.elected", "leader once the quorum is there", e -> true).event();
+    assertEquals(1, elected.epoch(), "no epoch was taken while the quorum was missing");
+    await("gateway.role", "gw-a active", e -> "gw-a".equals(active(e)));
+
+    // the side of f1 shrinks below the quorum, as the minority of a split sees it: members vanish
+    Vertx gwB = observer(gateway("gw-b", 90, quorum));
+    await("gateway.role", "gw-b passive", e -> "passive".equals(RoleAssignment.fromJson(e.data()).roleOf("gw-b")));
+    steady(f1.vertx());
+    cluster.crash(third);
+    cluster.crash(gwA);
+    Await.until(Duration.ofSeconds(5), "f1 steps down", () -> !f1.verticle().isLeader());
+    assertNoEventFor(Duration.ofMillis(TAKEOVER_TARGET_MS), "gateway.role", e -> "gw-b".equals(active(e)));
+    String role = (String) TestCluster.hz(gwB).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.roleKey("edge"));
+    assertEquals("gw-a", RoleAssignment.fromJson(new JsonObject(role)).active(), "the minority wrote nothing");
+
+    cluster.start(settings("registry-service", quorum));
+    Event again = await("leader.elected", "leader again with the quorum back", e -> e.epoch() > 1).event();
+    assertEquals(f1.nodeId(), again.data().getString("nodeId"));
+    Event promoted = await("gateway.role", "gw-b promoted", e -> "gw-b".equals(active(e))).event();
+    assertEquals(again.epoch(), promoted.epoch());
+  }
+
+  /** A crash is measured from a settled cluster: no partition migration still under way. */
+  private static void steady(Vertx member) {
+    Await.until(Duration.ofSeconds(20), "partitions settled",
+        () -> TestCluster.hz(member).getPartitionService().isClusterSafe());
+  }
+
+  private void assertNoEventFor(Duration window, String type) {
+    assertNoEventFor(window, type, e -> true);
+  }
+
+  /** Watches the observer's events for a whole window: the thing must not happen at all. */
+  private void assertNoEventFor(Duration window, String type, Predicate<Event> p) {
+    long end = System.nanoTime() + window.toNanos();
+    while (System.nanoTime() < end) {
+      assertTrue(first(type, p).isEmpty(), "unexpected " + type + ": " + first(type, p));
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

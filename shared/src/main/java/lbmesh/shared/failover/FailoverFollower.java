@@ -1,0 +1,117 @@
+package lbmesh.shared.failover;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import lbmesh.shared.cluster.ClusterBootstrap;
+import lbmesh.shared.event.Addresses;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.event.EventType;
+
+/**
+ * A reader's copy of the failover leader's decisions: loads IMap {@code lb.failover} once, then follows
+ * {@code leader.elected}, {@code gateway.role} and {@code dc.*} events, dropping any decision older than
+ * the newest epoch seen ({@link EpochFence}). The getters may be called from any thread.
+ */
+public final class FailoverFollower {
+  private static final Logger LOG = Logger.getLogger(FailoverFollower.class.getName());
+
+  /** The current leader as last announced: node id and epoch. */
+  public record Leader(String nodeId, long epoch) {
+    public JsonObject toJson() {
+      return new JsonObject().put("nodeId", nodeId).put("epoch", epoch);
+    }
+  }
+
+  private final Vertx vertx;
+  private final EpochFence fence = new EpochFence();
+  private final Map<String, RoleAssignment> roles = new ConcurrentHashMap<>();
+  private final Map<String, DcPlan> plans = new ConcurrentHashMap<>();
+  private volatile Leader leader;
+
+  public FailoverFollower(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Subscribes to the events, then loads the map; completes once loaded. */
+  public Future<Void> start() {
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
+    HazelcastInstance hz = ClusterBootstrap.hazelcast(vertx);
+    return vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.FAILOVER_MAP)), false)
+        .onSuccess(this::load)
+        .onFailure(e -> LOG.warning(() -> "lb.failover unreadable (" + e + "); following events only"))
+        .<Void>mapEmpty()
+        .otherwise((Void) null);
+  }
+
+  /** Applies stored entries that are not older than what the events already gave. */
+  void load(Map<String, String> entries) {
+    String l = entries.get(FailoverMap.LEADER);
+    if (l != null) {
+      JsonObject j = new JsonObject(l);
+      onLeader(j.getString("nodeId"), j.getLong("epoch", 0L));
+    }
+    entries.forEach((k, v) -> {
+      if (k.startsWith(FailoverMap.ROLE_PREFIX)) {
+        RoleAssignment r = RoleAssignment.fromJson(new JsonObject(v));
+        roles.merge(r.group(), r, (old, neu) -> neu.epoch() >= old.epoch() ? neu : old);
+      } else if (k.startsWith(FailoverMap.PLAN_PREFIX)) {
+        DcPlan p = DcPlan.fromJson(new JsonObject(v));
+        plans.merge(p.pool(), p, (old, neu) -> neu.epoch() >= old.epoch() ? neu : old);
+      }
+    });
+  }
+
+  void onEvent(Event e) {
+    EventType t = e.knownType();
+    if (t == null || e.epoch() == null) {
+      return;
+    }
+    switch (t) {
+      case LEADER_ELECTED -> onLeader(e.data().getString("nodeId"), e.epoch());
+      case GATEWAY_ROLE -> {
+        if (fence.accept(e.epoch())) {
+          RoleAssignment r = RoleAssignment.fromJson(e.data());
+          roles.put(r.group(), r);
+        }
+      }
+      case DC_FAILOVER, DC_FAILBACK -> {
+        if (fence.accept(e.epoch())) {
+          DcPlan p = DcPlan.fromJson(e.data().getJsonObject("plan"));
+          plans.put(p.pool(), p);
+        }
+      }
+      default -> {
+      }
+    }
+  }
+
+  private synchronized void onLeader(String nodeId, long epoch) {
+    if (fence.accept(epoch) && (leader == null || epoch >= leader.epoch())) {
+      leader = new Leader(nodeId, epoch);
+    }
+  }
+
+  /** The leader last announced, or null when none is known. */
+  public Leader leader() {
+    return leader;
+  }
+
+  /** The newest epoch seen (0: none). */
+  public long epoch() {
+    return fence.highest();
+  }
+
+  public Map<String, RoleAssignment> roles() {
+    return Map.copyOf(roles);
+  }
+
+  public Map<String, DcPlan> plans() {
+    return Map.copyOf(plans);
+  }
+}

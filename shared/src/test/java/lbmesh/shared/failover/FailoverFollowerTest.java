@@ -1,0 +1,45 @@
+package lbmesh.shared.failover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import lbmesh.shared.event.Event;
+import lbmesh.shared.event.EventType;
+import org.junit.jupiter.api.Test;
+
+class FailoverFollowerTest {
+  static RoleAssignment role(String active, long epoch) {
+    return new RoleAssignment("edge", GatewayMode.ACTIVE_PASSIVE, active, List.of(
+        new RoleAssignment.Gateway("gw-1", "gw-1".equals(active) ? "active" : "passive", "dc1", 100),
+        new RoleAssignment.Gateway("gw-2", "gw-2".equals(active) ? "active" : "passive", "dc1", 100)), epoch);
+  }
+
+  static Event event(EventType t, JsonObject data, long epoch) {
+    return Event.of(t, "f", "dc1", data).withEpoch(epoch);
+  }
+
+  @Test
+  void dropsDecisionsOfAnOlderEpochThanTheNewestSeen() {
+    FailoverFollower f = new FailoverFollower(null);
+    assertNull(f.leader());
+    f.load(Map.of(FailoverMap.EPOCH, "3", FailoverMap.LEADER, FailoverMap.leaderJson("f-1", 3, 0).encode(),
+        FailoverMap.roleKey("edge"), role("gw-1", 3).toJson().encode()));
+    assertEquals(new FailoverFollower.Leader("f-1", 3), f.leader());
+    assertEquals("gw-1", f.roles().get("edge").active());
+
+    f.onEvent(event(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", "f-2").put("epoch", 4), 4));
+    f.onEvent(event(EventType.GATEWAY_ROLE, role("gw-2", 4).toJson(), 4));
+    f.onEvent(event(EventType.GATEWAY_ROLE, role("gw-1", 3).toJson(), 3));
+    assertEquals("gw-2", f.roles().get("edge").active(), "the deposed leader's late decision is dropped");
+    f.onEvent(event(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", "f-1").put("epoch", 3), 3));
+    assertEquals(new FailoverFollower.Leader("f-2", 4), f.leader());
+    assertEquals(4, f.epoch());
+
+    DcPlan plan = new DcPlan("p", "local-first", 4, Map.of("dc1", Map.of("dc1", 1.0)), null);
+    f.onEvent(event(EventType.DC_FAILBACK, new JsonObject().put("pool", "p").put("plan", plan.toJson()), 4));
+    assertEquals(plan, f.plans().get("p"));
+  }
+}
