@@ -14,6 +14,8 @@ import lbmesh.shared.launch.Env;
  * @param minRetriesPerSecond retries always allowed, whatever the budget says
  * @param shareIntervalMs how often in-flight counts are shared with the other gateways (0: not at all)
  * @param stickySecret HMAC key of sticky cookies; null: generated once and shared through the cluster
+ * @param promoteHook LB_PROMOTE_HOOK: a shell command run when this gateway is promoted to active in an
+ *     active-passive group (keepalived's notify script), or null
  */
 public record GatewayConfig(
     String host,
@@ -29,7 +31,8 @@ public record GatewayConfig(
     int minRetriesPerSecond,
     int backendPoolSize,
     int shareIntervalMs,
-    String stickySecret) {
+    String stickySecret,
+    String promoteHook) {
 
   public static GatewayConfig fromEnv(Env env) {
     return new GatewayConfig(
@@ -46,7 +49,8 @@ public record GatewayConfig(
         env.getInt("LB_MIN_RETRIES_PER_SECOND", 10),
         env.getInt("LB_BACKEND_POOL_SIZE", 512),
         env.getInt("LB_SHARE_INTERVAL_MS", 100),
-        env.get("LB_STICKY_SECRET", null));
+        env.get("LB_STICKY_SECRET", null),
+        env.get("LB_PROMOTE_HOOK", null));
   }
 
   /** Defaults with the given ports (tests). */
@@ -56,21 +60,27 @@ public record GatewayConfig(
 
   public GatewayConfig withPorts(int http, int admin) {
     return new GatewayConfig(host, http, admin, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
   }
 
   public GatewayConfig withShareInterval(int ms) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, ms, stickySecret);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, ms, stickySecret, promoteHook);
   }
 
   public GatewayConfig withExposeServerHeader(boolean b) {
     return new GatewayConfig(host, httpPort, adminPort, b, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
+  }
+
+  public GatewayConfig withPromoteHook(String hook) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs,
+        stickySecret, hook);
   }
 
   public GatewayConfig withLimits(int headerBytes, int uriBytes, int headerTimeout) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
-        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret);
+        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
   }
 }

@@ -130,6 +130,32 @@ public final class GatewayState {
     return nodeId;
   }
 
+  private volatile Map<String, lbmesh.gateway.failover.DcChoice> locality = Map.of();
+
+  /**
+   * Takes the failover leader's DC plans: each pool's choice of DC for this gateway's DC. A pool with no
+   * plan (mode `any`, or no failover-service running) uses every DC alike.
+   */
+  public void plans(Map<String, lbmesh.shared.failover.DcPlan> plans) {
+    Map<String, lbmesh.gateway.failover.DcChoice> m = new java.util.HashMap<>();
+    plans.forEach((pool, plan) -> {
+      var choice = lbmesh.gateway.failover.DcChoice.of(plan.sharesFrom(dc));
+      if (choice != null) {
+        m.put(pool, choice);
+      }
+    });
+    locality = Map.copyOf(m);
+  }
+
+  /** The DC choice for requests to `pool`, or null: any DC. */
+  public lbmesh.gateway.failover.DcChoice locality(String pool) {
+    return locality.get(pool);
+  }
+
+  public String dc() {
+    return dc;
+  }
+
   /** Publishes a cluster event from this gateway. */
   public void publish(EventType type, JsonObject data) {
     vertx.eventBus().publish(Addresses.EVENTS, Event.of(type, nodeId, dc, data).toJson());

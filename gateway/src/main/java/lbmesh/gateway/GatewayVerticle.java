@@ -8,6 +8,9 @@ import io.vertx.ext.healthchecks.Status;
 import java.util.logging.Logger;
 import lbmesh.gateway.admin.StatusView;
 import lbmesh.gateway.cluster.InflightShare;
+import lbmesh.gateway.failover.TrafficRole;
+import lbmesh.shared.failover.FailoverFollower;
+import lbmesh.shared.failover.GatewayGroupSettings;
 import lbmesh.shared.registry.RegistryFollower;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.proxy.ProxyVerticle;
@@ -37,7 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
   private long lastSweep;
   private GatewayState state;
   private InflightShare share;
-  private volatile boolean listening;
+  private TrafficRole role;
 
   public GatewayVerticle(GatewayConfig config, ClusterSettings settings) {
     this.config = config;
@@ -77,25 +80,41 @@ public final class GatewayVerticle extends VerticleBase {
         state.rebuild();
       }
     });
+    GatewayGroupSettings group = settings.gateway() == null ? GatewayGroupSettings.DEFAULT : settings.gateway();
+    role = new TrafficRole(vertx, group, settings.nodeId(), config.promoteHook(),
+        () -> vertx.deployVerticle(() -> new ProxyVerticle(state),
+            new DeploymentOptions().setInstances(config.eventLoops())));
     Future<?> admin = AdminServer.start(vertx, config.host(), config.adminPort(),
-        () -> StatusView.build(state, share.board(), AdminServer.baseStatus(vertx, settings)),
+        () -> StatusView.build(state, share.board(), AdminServer.baseStatus(vertx, settings)
+            .put("gateway", role.toJson())),
         a -> {
           a.readiness().register("routing-table", p -> p.complete(state.loaded()
               ? Status.OK(new JsonObject().put("version", state.table().version())) : Status.KO()));
-          a.readiness().register("traffic-listener", p -> p.complete(listening ? Status.OK() : Status.KO()));
+          // a passive gateway of an active-passive group is ready: standing by with its port closed is its job
+          a.readiness().register("traffic-listener", p -> p.complete(
+              role.ready() ? Status.OK(role.toJson()) : Status.KO(role.toJson())));
         });
     Future<Void> sticky = vertx.isClustered() ? clusterSticky() : Future.succeededFuture();
     Future<Void> health = vertx.isClustered() ? loadHealth() : Future.succeededFuture();
-    // the traffic port opens at once: until the first snapshot arrives requests get a clear 503
-    Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(state),
-        new DeploymentOptions().setInstances(config.eventLoops()));
+    Future<Void> failover = vertx.isClustered() ? followFailover(group) : Future.succeededFuture();
+    // the traffic port opens at once (active-active): until the first snapshot arrives requests get a clear 503
+    Future<Void> proxies = role.start();
     follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
         + state.table().version()));
-    return Future.all(admin, sticky, health).compose(v -> proxies).onSuccess(v -> {
-      listening = true;
-      LOG.info(() -> "gateway " + settings.nodeId() + " serving on " + config.host() + ":" + config.httpPort()
-          + " (" + config.eventLoops() + " event loops), admin on " + config.adminPort());
+    return Future.all(admin, sticky, health, failover).compose(v -> proxies).onSuccess(v ->
+        LOG.info(() -> "gateway " + settings.nodeId() + (role.listening() ? " serving on " + config.host() + ":"
+            + config.httpPort() + " (" + config.eventLoops() + " event loops)" : " standing by (passive)")
+            + ", admin on " + config.adminPort()));
+  }
+
+  /** The failover leader's decisions: this gateway's role and each pool's DC plan, epoch-fenced. */
+  private Future<Void> followFailover(GatewayGroupSettings group) {
+    FailoverFollower failover = new FailoverFollower(vertx);
+    failover.onChange(() -> {
+      state.plans(failover.plans());
+      role.apply(failover.roles().get(group.group()));
     });
+    return failover.start();
   }
 
   /** Stick tables in the cluster, with the cookie secret every gateway shares (LB_STICKY_SECRET or generated once). */

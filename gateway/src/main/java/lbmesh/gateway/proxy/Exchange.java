@@ -16,7 +16,9 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import lbmesh.gateway.GatewayState;
 import lbmesh.gateway.admin.GatewayMetrics.ServerMeters;
+import java.util.concurrent.ThreadLocalRandom;
 import lbmesh.gateway.balance.PickRequest;
+import lbmesh.gateway.failover.DcChoice;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.route.PoolTable;
 import lbmesh.gateway.route.ServerSlot;
@@ -45,6 +47,8 @@ final class Exchange implements PickRequest {
   private final long now = System.currentTimeMillis();
   private final long started = System.nanoTime();
   private int attempts;
+  /** The data center this request goes to under the failover leader's plan; null: any. */
+  private String dc;
   private boolean clientGone;
   private Attempt current;
 
@@ -119,6 +123,10 @@ final class Exchange implements PickRequest {
   }
 
   void start() {
+    DcChoice locality = state.locality(pool.name());
+    if (locality != null) {
+      dc = locality.pick(ThreadLocalRandom.current().nextDouble());
+    }
     state.retryBudget().requestStarted();
     req.response().closeHandler(v -> onClientGone());
     req.response().endHandler(v -> finish());
@@ -210,7 +218,8 @@ final class Exchange implements PickRequest {
     if (tried[i]) {
       return false;
     }
-    return pool.eligible(i).hasRoom(now);
+    ServerSlot s = pool.eligible(i);
+    return (dc == null || dc.equals(s.server().dc())) && s.hasRoom(now);
   }
 
   /** Picks the next server and forwards; `lastError` is why the previous attempt failed (null at first). */
@@ -220,6 +229,12 @@ final class Exchange implements PickRequest {
     }
     while (true) {
       int idx = pool.balancer().pick(this, this::usable);
+      if (idx < 0 && dc != null) {
+        // the plan's DC has no server that can take it (this gateway saw them fail before the leader
+        // did): any other DC rather than an error
+        dc = null;
+        continue;
+      }
       if (idx < 0) {
         if (lastError != null) {
           failWith(lastError);

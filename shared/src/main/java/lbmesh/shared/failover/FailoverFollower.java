@@ -33,9 +33,16 @@ public final class FailoverFollower {
   private final Map<String, RoleAssignment> roles = new ConcurrentHashMap<>();
   private final Map<String, DcPlan> plans = new ConcurrentHashMap<>();
   private volatile Leader leader;
+  private volatile Runnable onChange = () -> { };
 
   public FailoverFollower(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /** Runs `r` after every accepted change of a role or a plan (on the thread that applied it). */
+  public FailoverFollower onChange(Runnable r) {
+    this.onChange = r;
+    return this;
   }
 
   /** Subscribes to the events, then loads the map; completes once loaded. */
@@ -65,6 +72,7 @@ public final class FailoverFollower {
         plans.merge(p.pool(), p, (old, neu) -> neu.epoch() >= old.epoch() ? neu : old);
       }
     });
+    onChange.run();
   }
 
   void onEvent(Event e) {
@@ -78,12 +86,14 @@ public final class FailoverFollower {
         if (fence.accept(e.epoch())) {
           RoleAssignment r = RoleAssignment.fromJson(e.data());
           roles.put(r.group(), r);
+          onChange.run();
         }
       }
       case DC_FAILOVER, DC_FAILBACK -> {
         if (fence.accept(e.epoch())) {
           DcPlan p = DcPlan.fromJson(e.data().getJsonObject("plan"));
           plans.put(p.pool(), p);
+          onChange.run();
         }
       }
       default -> {
