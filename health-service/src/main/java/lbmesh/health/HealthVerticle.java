@@ -234,9 +234,7 @@ public final class HealthVerticle extends VerticleBase {
     // after a cold start (as HAProxy: no slow start at boot)
     long since = c.health.status() == ServerHealth.Status.UP && !t.recovery() && !wasRecovered(c) ? 0
         : c.health.since();
-    HealthRecord rec = new HealthRecord(c.pool, c.server.id(), c.health.status().wire(), c.health.reason(),
-        since, c.health.weightPercent(),
-        c.health.agentState() == null ? null : c.health.agentState().wire(), settings.nodeId());
+    HealthRecord rec = c.health.record(c.pool, c.server.id(), since, settings.nodeId());
     EventType type = !t.healthChanged() ? EventType.LOAD_CHANGED
         : t.kind() == Transition.Kind.UP ? EventType.HEALTH_UP : EventType.HEALTH_DOWN;
     map.setAsync(rec.key(), rec.toJson().encode());

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 import lbmesh.health.check.AgentReply;
 import lbmesh.health.check.ProbeResult;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 
@@ -132,6 +133,15 @@ public final class ServerHealth {
     long span = base * Math.max(0, jitterPercent) / 100;
     long delay = span == 0 ? base : base + random.nextLong(-span, span + 1);
     return Math.max(1, delay);
+  }
+
+  /**
+   * The verdict as published in {@code lb.health} and health events, with what the agent said (weight,
+   * administrative word, connection limit). {@code since} is passed in: only a recovery starts slow start.
+   */
+  public HealthRecord record(String pool, String id, long sinceMillis, String checkedBy) {
+    return new HealthRecord(pool, id, status.wire(), reason, sinceMillis, weightPercent,
+        agentState == null ? null : agentState.wire(), checkedBy, maxconn);
   }
 
   public Status status() {
