@@ -57,6 +57,20 @@ public final class ServerHealth {
     this.reason = reason;
   }
 
+  /**
+   * Continues from a verdict another instance published (a takeover): the status and what the agent last
+   * said stay, so a change of owner is neither a change of health nor a new {@code load.changed}.
+   */
+  public static ServerHealth resume(Pool.HealthCheck cfg, HealthRecord prev) {
+    Status st = HealthRecord.UP.equals(prev.status()) ? Status.UP
+        : HealthRecord.DOWN.equals(prev.status()) ? Status.DOWN : Status.UNKNOWN;
+    ServerHealth h = new ServerHealth(cfg, st, prev.since(), prev.reason());
+    h.weightPercent = prev.weightPercent();
+    h.maxconn = prev.agentMaxConnections();
+    h.agentState = prev.agentState() == null ? null : Server.State.fromWire(prev.agentState());
+    return h;
+  }
+
   /** Applies a pool's new check settings; the verdict and the counts so far stay. */
   public void configure(Pool.HealthCheck cfg) {
     this.cfg = cfg;

@@ -311,4 +311,19 @@ class ServerHealthTest {
     assertEquals("up", rec.status());
     assertEquals("health-1", rec.checkedBy());
   }
+
+  @Test
+  void aTakeoverResumesTheVerdictAndWhatTheAgentSaid() {
+    ServerHealth before = upServer();
+    feed(before, agent("up 75% drain maxconn:2"));
+    HealthRecord published = before.record("p", "a", 0, "health-1");
+
+    ServerHealth after = ServerHealth.resume(CFG, published);
+    assertEquals(Status.UP, after.status());
+    assertEquals(published.since(), after.since());
+    assertEquals(published, after.record("p", "a", 0, "health-1"), "the same verdict, agent words included");
+    Transition same = feed(after, agent("up 75% drain maxconn:2"));
+    assertFalse(same.agentChanged(), "the agent repeating itself to the new owner is no change");
+    assertEquals(Kind.NONE, same.kind());
+  }
 }
