@@ -74,7 +74,7 @@ public final class GatewayState {
     HealthRecord h = health.get(HealthRecord.key(pool, id));
     health.put(HealthRecord.key(pool, id), h == null
         ? new HealthRecord(pool, id, HealthRecord.UNKNOWN, "load report", 0, percent, null, null)
-        : new HealthRecord(pool, id, h.status(), h.reason(), h.since(), percent, h.agentState(), h.checkedBy()));
+        : h.withWeightPercent(percent));
     rebuild();
   }
 

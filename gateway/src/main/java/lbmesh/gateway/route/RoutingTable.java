@@ -56,8 +56,8 @@ public final class RoutingTable {
         live.put(key, true);
         ServerStats st = stats.computeIfAbsent(key, k -> new ServerStats(e.pool().name(), s.id()));
         HealthRecord h = health.get(key);
-        slots.add(new ServerSlot(s, SocketAddress.inetSocketAddress(s.port(), s.host()), st, h,
-            effectiveWeight(s, h, e.pool().slowStartSeconds(), now)));
+        slots.add(new ServerSlot(ServerSlot.withLimitInForce(s, h), SocketAddress.inetSocketAddress(s.port(), s.host()),
+            st, h, effectiveWeight(s, h, e.pool().slowStartSeconds(), now)));
       }
       pools.put(e.pool().name(), new PoolTable(e.pool(), slots));
     }

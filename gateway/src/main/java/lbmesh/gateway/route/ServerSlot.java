@@ -8,6 +8,8 @@ import lbmesh.shared.model.Server;
 /**
  * One server in the routing table: its registry record, resolved address, live stats, its health as
  * health-service last reported it (null: no verdict yet) and the effective weight the balancer uses.
+ * The record's {@code maxConnections} is the limit in force (see {@link #withLimitInForce}), so every
+ * check of it ({@link #hasRoom}, the proxy's {@code tryBegin}) enforces the agent's limit too.
  */
 public record ServerSlot(Server server, SocketAddress address, ServerStats stats, HealthRecord health,
     int effectiveWeight) {
@@ -22,6 +24,19 @@ public record ServerSlot(Server server, SocketAddress address, ServerStats stats
   public boolean hasRoom(long now) {
     int max = server.maxConnections();
     return !stats.isEjected(now) && (max <= 0 || stats.clusterInflight() < max);
+  }
+
+  /**
+   * The server as the table holds it: {@code maxConnections} lowered to its agent's {@code maxconn:N}
+   * when that is lower (0 on either side means no limit, as in HAProxy).
+   */
+  public static Server withLimitInForce(Server s, HealthRecord h) {
+    Integer agent = h == null ? null : h.agentMaxConnections();
+    if (agent == null || agent <= 0 || (s.maxConnections() > 0 && s.maxConnections() <= agent)) {
+      return s;
+    }
+    return new Server(s.id(), s.host(), s.port(), s.weight(), s.dc(), s.zone(), s.agentPort(), agent, s.tags(),
+        s.state(), s.version());
   }
 
   /** May keep its sticky clients: as above, or draining (by the registry or its agent). */

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 import lbmesh.health.check.AgentReply;
 import lbmesh.health.check.ProbeResult;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 
@@ -54,6 +55,20 @@ public final class ServerHealth {
     this.status = status;
     this.since = sinceMillis;
     this.reason = reason;
+  }
+
+  /**
+   * Continues from a verdict another instance published (a takeover): the status and what the agent last
+   * said stay, so a change of owner is neither a change of health nor a new {@code load.changed}.
+   */
+  public static ServerHealth resume(Pool.HealthCheck cfg, HealthRecord prev) {
+    Status st = HealthRecord.UP.equals(prev.status()) ? Status.UP
+        : HealthRecord.DOWN.equals(prev.status()) ? Status.DOWN : Status.UNKNOWN;
+    ServerHealth h = new ServerHealth(cfg, st, prev.since(), prev.reason());
+    h.weightPercent = prev.weightPercent();
+    h.maxconn = prev.agentMaxConnections();
+    h.agentState = prev.agentState() == null ? null : Server.State.fromWire(prev.agentState());
+    return h;
   }
 
   /** Applies a pool's new check settings; the verdict and the counts so far stay. */
@@ -132,6 +147,15 @@ public final class ServerHealth {
     long span = base * Math.max(0, jitterPercent) / 100;
     long delay = span == 0 ? base : base + random.nextLong(-span, span + 1);
     return Math.max(1, delay);
+  }
+
+  /**
+   * The verdict as published in {@code lb.health} and health events, with what the agent said (weight,
+   * administrative word, connection limit). {@code since} is passed in: only a recovery starts slow start.
+   */
+  public HealthRecord record(String pool, String id, long sinceMillis, String checkedBy) {
+    return new HealthRecord(pool, id, status.wire(), reason, sinceMillis, weightPercent,
+        agentState == null ? null : agentState.wire(), checkedBy, maxconn);
   }
 
   public Status status() {

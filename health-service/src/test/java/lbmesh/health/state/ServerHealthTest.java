@@ -11,6 +11,7 @@ import lbmesh.health.check.AgentReply;
 import lbmesh.health.check.ProbeResult;
 import lbmesh.health.state.ServerHealth.Status;
 import lbmesh.health.state.Transition.Kind;
+import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 import org.junit.jupiter.api.Test;
@@ -292,5 +293,37 @@ class ServerHealthTest {
     assertEquals(Kind.NONE, lighter.kind());
     assertEquals(50, h.weightPercent());
     assertEquals(30, h.maxconn());
+  }
+
+  @Test
+  void theAgentsMaxconnTravelsInThePublishedRecord() {
+    ServerHealth h = upServer();
+    assertNull(h.record("p", "a", 0, "health-1").agentMaxConnections(), "no agent limit said yet");
+    assertTrue(feed(h, agent("up maxconn:2")).agentChanged(), "a new limit is a load.changed");
+    HealthRecord rec = h.record("p", "a", 0, "health-1");
+    assertEquals(2, rec.agentMaxConnections());
+    assertEquals(2, rec.toJson().getInteger("maxConnections"));
+    assertEquals(rec, HealthRecord.fromJson(rec.toJson()), "survives lb.health and the event bus");
+    assertFalse(feed(h, agent("up")).agentChanged());
+    assertEquals(2, h.record("p", "a", 0, "health-1").agentMaxConnections(), "not repeated: unchanged");
+    assertTrue(feed(h, agent("maxconn:0")).agentChanged());
+    assertEquals(0, h.record("p", "a", 0, "health-1").agentMaxConnections(), "0: the agent lifts its limit");
+    assertEquals("up", rec.status());
+    assertEquals("health-1", rec.checkedBy());
+  }
+
+  @Test
+  void aTakeoverResumesTheVerdictAndWhatTheAgentSaid() {
+    ServerHealth before = upServer();
+    feed(before, agent("up 75% drain maxconn:2"));
+    HealthRecord published = before.record("p", "a", 0, "health-1");
+
+    ServerHealth after = ServerHealth.resume(CFG, published);
+    assertEquals(Status.UP, after.status());
+    assertEquals(published.since(), after.since());
+    assertEquals(published, after.record("p", "a", 0, "health-1"), "the same verdict, agent words included");
+    Transition same = feed(after, agent("up 75% drain maxconn:2"));
+    assertFalse(same.agentChanged(), "the agent repeating itself to the new owner is no change");
+    assertEquals(Kind.NONE, same.kind());
   }
 }

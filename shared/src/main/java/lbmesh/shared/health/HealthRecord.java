@@ -11,13 +11,21 @@ import io.vertx.core.json.JsonObject;
  * @param weightPercent the agent's weight percentage (HAProxy `NN%`), null when no agent said one
  * @param agentState the agent's administrative word (`ready`, `drain`, `maint`), null when none
  * @param checkedBy the node id of the health-service instance that owns this server's checks
+ * @param agentMaxConnections the agent's connection limit (HAProxy `maxconn:N`, JSON `maxConnections`): 0 means
+ *     none, null when no agent said one; the gateways enforce the lower of it and the registry's maxConnections
  */
 public record HealthRecord(String pool, String id, String status, String reason, long since, Integer weightPercent,
-    String agentState, String checkedBy) {
+    String agentState, String checkedBy, Integer agentMaxConnections) {
 
   public static final String UP = "up";
   public static final String DOWN = "down";
   public static final String UNKNOWN = "unknown";
+
+  /** A verdict with no agent connection limit. */
+  public HealthRecord(String pool, String id, String status, String reason, long since, Integer weightPercent,
+      String agentState, String checkedBy) {
+    this(pool, id, status, reason, since, weightPercent, agentState, checkedBy, null);
+  }
 
   public static String key(String pool, String id) {
     return pool + "/" + id;
@@ -27,6 +35,11 @@ public record HealthRecord(String pool, String id, String status, String reason,
     return key(pool, id);
   }
 
+  /** The same verdict with another agent weight percentage (a load report pushed through the registry). */
+  public HealthRecord withWeightPercent(Integer percent) {
+    return new HealthRecord(pool, id, status, reason, since, percent, agentState, checkedBy, agentMaxConnections);
+  }
+
   public boolean isDown() {
     return DOWN.equals(status);
   }
@@ -34,12 +47,12 @@ public record HealthRecord(String pool, String id, String status, String reason,
   public JsonObject toJson() {
     return new JsonObject().put("pool", pool).put("id", id).put("status", status).put("reason", reason)
         .put("since", since).put("weightPercent", weightPercent).put("agentState", agentState)
-        .put("checkedBy", checkedBy);
+        .put("checkedBy", checkedBy).put("maxConnections", agentMaxConnections);
   }
 
   public static HealthRecord fromJson(JsonObject j) {
     return new HealthRecord(j.getString("pool"), j.getString("id"), j.getString("status", UNKNOWN),
         j.getString("reason"), j.getLong("since", 0L), j.getInteger("weightPercent"), j.getString("agentState"),
-        j.getString("checkedBy"));
+        j.getString("checkedBy"), j.getInteger("maxConnections"));
   }
 }
