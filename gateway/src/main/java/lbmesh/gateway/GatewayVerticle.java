@@ -41,6 +41,7 @@ public final class GatewayVerticle extends VerticleBase {
   private GatewayState state;
   private InflightShare share;
   private TrafficRole role;
+  private FailoverFollower failover;
 
   public GatewayVerticle(GatewayConfig config, ClusterSettings settings) {
     this.config = config;
@@ -49,6 +50,16 @@ public final class GatewayVerticle extends VerticleBase {
 
   public GatewayState state() {
     return state;
+  }
+
+  /** This gateway's traffic role (active, passive). */
+  public TrafficRole trafficRole() {
+    return role;
+  }
+
+  /** The failover leader's decisions as this gateway applies them; null when not clustered. */
+  public FailoverFollower failover() {
+    return failover;
   }
 
   @Override
@@ -96,12 +107,12 @@ public final class GatewayVerticle extends VerticleBase {
         });
     Future<Void> sticky = vertx.isClustered() ? clusterSticky() : Future.succeededFuture();
     Future<Void> health = vertx.isClustered() ? loadHealth() : Future.succeededFuture();
-    Future<Void> failover = vertx.isClustered() ? followFailover(group) : Future.succeededFuture();
+    Future<Void> following = vertx.isClustered() ? followFailover(group) : Future.succeededFuture();
     // the traffic port opens at once (active-active): until the first snapshot arrives requests get a clear 503
     Future<Void> proxies = role.start();
     follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
         + state.table().version()));
-    return Future.all(admin, sticky, health, failover).compose(v -> proxies).onSuccess(v ->
+    return Future.all(admin, sticky, health, following).compose(v -> proxies).onSuccess(v ->
         LOG.info(() -> "gateway " + settings.nodeId() + (role.listening() ? " serving on " + config.host() + ":"
             + config.httpPort() + " (" + config.eventLoops() + " event loops)" : " standing by (passive)")
             + ", admin on " + config.adminPort()));
@@ -109,7 +120,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** The failover leader's decisions: this gateway's role and each pool's DC plan, epoch-fenced. */
   private Future<Void> followFailover(GatewayGroupSettings group) {
-    FailoverFollower failover = new FailoverFollower(vertx);
+    failover = new FailoverFollower(vertx);
     failover.onChange(() -> {
       state.plans(failover.plans());
       role.apply(failover.roles().get(group.group()));

@@ -67,6 +67,13 @@ final class SteadyLoad {
     return answers.stream().filter(a -> a.at() >= from && a.at() < to && which.test(a)).count();
   }
 
+  /** How many answers of each status (0: no answer) arrived in [from, to), for failure messages. */
+  java.util.Map<Integer, Long> statuses(long from, long to) {
+    return answers.stream().filter(a -> a.at() >= from && a.at() < to)
+        .collect(java.util.stream.Collectors.groupingBy(Answer::status, java.util.TreeMap::new,
+            java.util.stream.Collectors.counting()));
+  }
+
   long total() {
     return answers.size();
   }
