@@ -222,6 +222,10 @@ class HealthServiceClusterTest {
     assertTrue(orphanGap <= bound, "an orphaned server went unchecked for " + orphanGap + " ms, bound " + bound);
     assertCheckedOnce(ps, settled, end, "after the takeover");
 
+    Await.until(Duration.ofSeconds(5), "lb.health names the survivor as the checker of every server", () ->
+        ps.stream().allMatch(p -> h2Id.equals(HealthRecord.fromJson(new JsonObject((String) TestCluster.hz(h2)
+            .getMap(Addresses.HEALTH_MAP).get(HealthRecord.key("default", p.id())))).checkedBy())));
+
     // every server is now the survivor's: a change is reported once, by it
     ps.forEach(p -> p.healthy = false);
     Await.until(Duration.ofSeconds(5), "all down", () -> ps.stream().allMatch(p -> count("health.down", p.id()) >= 1));
