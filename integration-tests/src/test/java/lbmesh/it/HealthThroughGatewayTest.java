@@ -77,7 +77,9 @@ class HealthThroughGatewayTest {
         .put("outlier", new JsonObject().put("consecutiveFailures", 0))
         .put("healthCheck", new JsonObject().put("type", "http").put("path", "/health")
             .put("intervalMs", INTERVAL).put("fastIntervalMs", INTERVAL).put("downIntervalMs", INTERVAL)
-            .put("timeoutMs", 200).put("rise", RISE).put("fall", FALL).put("jitterPercent", 0)));
+            // generous: a refused check fails at once anyway, and a short timeout turns a stall of this busy
+            // JVM into a flap of a healthy server
+            .put("timeoutMs", 1000).put("rise", RISE).put("fall", FALL).put("jitterPercent", 0)));
   }
 
   private StandInRegistry registry() {
