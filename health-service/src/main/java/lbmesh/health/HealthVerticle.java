@@ -228,6 +228,10 @@ public final class HealthVerticle extends VerticleBase {
     // a slow start under way goes on ramping through the next agent-only change
     c.recovered = prev != null && HealthRecord.UP.equals(prev.status()) && prev.since() > 0;
     checked.put(key, c);
+    if (prev != null && !settings.nodeId().equals(prev.checkedBy())) {
+      // the same verdict under its new owner: lb.health names who checks it (no event, health is unchanged)
+      map.setAsync(key, h.record(pool, s.id(), prev.since(), settings.nodeId()).toJson().encode());
+    }
     boolean orphaned = prev != null && prev.checkedBy() != null && !ownership.instances().contains(prev.checkedBy());
     // a first check soon, spread over a fraction of the interval so adoptions do not fire together; sooner
     // for an orphan, already unchecked since its owner died

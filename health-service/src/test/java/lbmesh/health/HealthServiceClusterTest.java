@@ -62,10 +62,14 @@ class HealthServiceClusterTest {
     return v;
   }
 
+  /**
+   * Checks every 200 ms. The timeout is generous on purpose: a refused or 503 check fails at once anyway,
+   * and a short one turned a JVM stall on a busy two-core machine (0.6 s seen) into health flaps.
+   */
   private static Pool pool() {
     return Pool.fromJson(Pool.defaults("default").toJson().put("healthCheck", new JsonObject().put("type", "http")
         .put("path", "/health").put("intervalMs", INTERVAL).put("fastIntervalMs", INTERVAL)
-        .put("downIntervalMs", INTERVAL).put("timeoutMs", 150).put("rise", 2).put("fall", 2).put("jitterPercent", 0)));
+        .put("downIntervalMs", INTERVAL).put("timeoutMs", 1000).put("rise", 2).put("fall", 2).put("jitterPercent", 0)));
   }
 
   private DemoBackend backend(int port) throws Exception {
@@ -221,6 +225,10 @@ class HealthServiceClusterTest {
         orphanGap, lateness, INTERVAL, removalMs, lateness, bound);
     assertTrue(orphanGap <= bound, "an orphaned server went unchecked for " + orphanGap + " ms, bound " + bound);
     assertCheckedOnce(ps, settled, end, "after the takeover");
+
+    Await.until(Duration.ofSeconds(5), "lb.health names the survivor as the checker of every server", () ->
+        ps.stream().allMatch(p -> h2Id.equals(HealthRecord.fromJson(new JsonObject((String) TestCluster.hz(h2)
+            .getMap(Addresses.HEALTH_MAP).get(HealthRecord.key("default", p.id())))).checkedBy())));
 
     // every server is now the survivor's: a change is reported once, by it
     ps.forEach(p -> p.healthy = false);

@@ -52,7 +52,7 @@ class HealthThroughGatewayTest {
 
   private final TestCluster cluster = new TestCluster();
   private final Vertx local = Vertx.vertx();
-  /** Health events as the registry member received them, with the time they arrived. */
+  /** Health and load events as the registry member received them, with the time they arrived. */
   private final List<Received> events = new CopyOnWriteArrayList<>();
   private GatewayVerticle gateway;
   private int gatewayPort;
@@ -77,14 +77,16 @@ class HealthThroughGatewayTest {
         .put("outlier", new JsonObject().put("consecutiveFailures", 0))
         .put("healthCheck", new JsonObject().put("type", "http").put("path", "/health")
             .put("intervalMs", INTERVAL).put("fastIntervalMs", INTERVAL).put("downIntervalMs", INTERVAL)
-            .put("timeoutMs", 200).put("rise", RISE).put("fall", FALL).put("jitterPercent", 0)));
+            // generous: a refused check fails at once anyway, and a short timeout turns a stall of this busy
+            // JVM into a flap of a healthy server
+            .put("timeoutMs", 1000).put("rise", RISE).put("fall", FALL).put("jitterPercent", 0)));
   }
 
   private StandInRegistry registry() {
     Vertx r = cluster.start("registry-service", "dc1");
     r.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
       Event e = Event.fromJson(m.body());
-      if (e.type().startsWith("health.")) {
+      if (e.type().startsWith("health.") || e.type().equals("load.changed")) {
         events.add(new Received(System.currentTimeMillis(), e));
       }
     });
@@ -113,6 +115,11 @@ class HealthThroughGatewayTest {
   private DemoBackend backend(int port) throws Exception {
     return DemoBackend.start(local, new DemoBackendOptions().setPort(port).setAgentPort(DemoBackendOptions.NO_AGENT))
         .await(10, TimeUnit.SECONDS);
+  }
+
+  private static Server server(DemoBackend b) {
+    return Server.fromJson(new JsonObject().put("id", b.id()).put("host", "127.0.0.1").put("port", b.port())
+        .put("agentPort", b.agentPort() < 0 ? null : b.agentPort()));
   }
 
   private ServerSlot slot(String id) {
@@ -145,8 +152,7 @@ class HealthThroughGatewayTest {
     for (int i = 0; i < 3; i++) {
       DemoBackend b = backend(0);
       bs.add(b);
-      reg.server(Pool.DEFAULT_POOL, Server.fromJson(new JsonObject().put("id", b.id()).put("host", "127.0.0.1")
-          .put("port", b.port())));
+      reg.server(Pool.DEFAULT_POOL, server(b));
     }
     Await.until(Duration.ofSeconds(15), "all three up in the gateway",
         () -> bs.stream().allMatch(b -> upInGateway(b.id()) && slot(b.id()).effectiveWeight() == PoolTable.WEIGHT_SCALE));
@@ -244,5 +250,49 @@ class HealthThroughGatewayTest {
   private static double share(SteadyLoad load, long from, long to, String id) {
     long all = load.count(from, to, a -> true);
     return all == 0 ? 0 : load.count(from, to, a -> id.equals(a.server())) / (double) all;
+  }
+
+  @Test
+  void anAgentsMaxconnCapsWhatTheGatewaySendsItsServer() throws Exception {
+    StandInRegistry reg = registry();
+    healthService();
+    gateway();
+    reg.pool(Pool.fromJson(Pool.defaults(Pool.DEFAULT_POOL).toJson().put("algorithm", "round-robin")
+        // timeoutMs 1000, not 200: with the native (epoll) transport every services uses, an agent's reply
+        // reaches the probe about 200 ms after it was sent (3 ms with NIO); see the issue note
+        .put("healthCheck", new JsonObject().put("type", "agent").put("intervalMs", INTERVAL)
+            .put("fastIntervalMs", INTERVAL).put("timeoutMs", 1000).put("rise", 1).put("fall", 2))));
+    List<DemoBackend> bs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      DemoBackend b = DemoBackend.start(local, new DemoBackendOptions()).await(10, TimeUnit.SECONDS);
+      bs.add(b);
+    }
+    DemoBackend limited = bs.get(0);
+    limited.setAgentReply("up maxconn:2");
+    bs.forEach(b -> reg.server(Pool.DEFAULT_POOL, server(b)));
+    Await.until(Duration.ofSeconds(15), "the agent's limit in the gateway", () -> bs.stream()
+        .allMatch(b -> upInGateway(b.id())) && slot(limited.id()).server().maxConnections() == 2);
+    assertEquals(2, events.stream().filter(r -> r.id().equals(limited.id())).reduce((a, b) -> b).orElseThrow()
+        .event().data().getInteger("maxConnections"), "published with the verdict");
+
+    int n = 15;
+    List<io.vertx.core.Future<Integer>> all = new ArrayList<>();
+    var client = local.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(n));
+    for (int i = 0; i < n; i++) {
+      all.add(client.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1").setPort(gatewayPort)
+          .setURI("/?delay=600")).compose(req -> req.send().compose(resp -> resp.body().map(x -> resp.statusCode()))));
+    }
+    io.vertx.core.Future.join(all).await(30, TimeUnit.SECONDS);
+    List<Integer> statuses = all.stream().map(io.vertx.core.Future::result).toList();
+    System.out.printf("[it] agent maxconn:2, %d slow requests at once: limited server took %d (%d at most at once), "
+        + "the others %d and %d%n", n, limited.stats().totalRequests(), limited.stats().maxInFlight(),
+        bs.get(1).stats().totalRequests(), bs.get(2).stats().totalRequests());
+    assertTrue(statuses.stream().allMatch(st -> st == 200), statuses.toString());
+    assertTrue(limited.stats().maxInFlight() <= 2, "the limited server saw " + limited.stats().maxInFlight());
+    assertEquals(2, limited.stats().totalRequests());
+
+    limited.setAgentReply("up maxconn:0");
+    Await.until(Duration.ofSeconds(5), "the agent lifted its limit",
+        () -> slot(limited.id()).server().maxConnections() == 0);
   }
 }
