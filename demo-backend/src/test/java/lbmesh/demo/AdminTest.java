@@ -3,12 +3,10 @@ package lbmesh.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
@@ -104,20 +102,19 @@ class AdminTest {
     assertEquals(0, reset.methods().size());
   }
 
-  /** Reads everything the agent port sends until it closes the connection. */
+  /**
+   * Reads everything the agent port sends until it closes the connection, with a plain blocking socket:
+   * a Vert.x NetSocket whose handlers are set in the connect callback can miss a reply that the agent
+   * sends (and closes) the moment the connection is accepted.
+   */
   private String readAgentLine() {
-    NetClient net = vertx.createNetClient();
-    try {
-      Buffer received = TestClient.await(net.connect(backend.agentPort(), TestClient.HOST).compose(socket -> {
-        Buffer all = Buffer.buffer();
-        socket.handler(all::appendBuffer);
-        return Future.<Buffer>future(closed -> socket.endHandler(v -> closed.complete(all)));
-      }));
-      String text = received.toString();
+    try (java.net.Socket s = new java.net.Socket(TestClient.HOST, backend.agentPort())) {
+      s.setSoTimeout(5000);
+      String text = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       assertEquals('\n', text.charAt(text.length() - 1), "the agent line ends with a newline");
       return text.substring(0, text.length() - 1);
-    } finally {
-      TestClient.await(net.close());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

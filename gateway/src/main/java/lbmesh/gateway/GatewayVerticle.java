@@ -79,7 +79,11 @@ public final class GatewayVerticle extends VerticleBase {
           || EventType.LOAD_CHANGED.wire().equals(type)) {
         JsonObject d = m.body().getJsonObject("data");
         if (d != null && d.getString("status") != null) {
-          state.health(HealthRecord.fromJson(d));
+          HealthRecord h = HealthRecord.fromJson(d);
+          state.health(h);
+          if (EventType.HEALTH_UP.wire().equals(type)) {
+            unejectOnActiveCheck(h);
+          }
         } else if (d != null && d.getString("pool") != null && d.getInteger("weightPercent") != null) {
           // a load report an agent pushed through the registry API: only its weight applies
           state.pushedWeight(d.getString("pool"), d.getString("id"), d.getInteger("weightPercent"));
@@ -168,6 +172,15 @@ public final class GatewayVerticle extends VerticleBase {
     int minTtl = state.table().pools().values().stream().mapToInt(p -> p.pool().sticky().ttlSeconds()).min()
         .orElse(240);
     return Math.max(1000, Math.min(60_000, minTtl * 250L));
+  }
+
+  /** A server health-service found up again is not kept out by an older passive ejection. */
+  private void unejectOnActiveCheck(HealthRecord h) {
+    var st = state.stats().get(lbmesh.gateway.route.RoutingTable.statsKey(h.pool(), h.id()));
+    if (st != null && OutlierDetector.uneject(st, System.currentTimeMillis())) {
+      state.publish(EventType.OUTLIER_RESTORED, new JsonObject().put("pool", h.pool()).put("server", h.id())
+          .put("ejections", st.ejections()).put("reason", "active health check up"));
+    }
   }
 
   private void restoreEjected() {

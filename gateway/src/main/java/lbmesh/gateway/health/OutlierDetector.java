@@ -47,6 +47,16 @@ public final class OutlierDetector {
     return duration;
   }
 
+  /**
+   * Ends an ejection early because an active health check found the server up again (Envoy's
+   * `successful_active_health_check_uneject_host`, on by default there too); true if it was ejected.
+   * The ejection count stays, so a server that fails again is ejected for longer.
+   */
+  public static boolean uneject(ServerStats s, long now) {
+    long until = s.ejectedUntilRef().get();
+    return until > now && s.ejectedUntilRef().compareAndSet(until, 0);
+  }
+
   /** True once when an ejection has run out: the caller announces the restore. */
   public static boolean expired(ServerStats s, long now) {
     long until = s.ejectedUntilRef().get();

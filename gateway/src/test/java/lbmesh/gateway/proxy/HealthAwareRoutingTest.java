@@ -58,6 +58,34 @@ class HealthAwareRoutingTest {
   }
 
   @Test
+  void anActiveCheckFindingAnEjectedServerUpEndsItsEjection() throws Exception {
+    DemoBackend a = h.backend();
+    DemoBackend b = h.backend();
+    h.start();
+    h.defaultPool("round-robin", a, b);
+    h.awaitTable();
+    var pool = h.gateway.state().table().pools().get("default");
+    long now = System.currentTimeMillis();
+    long ejectedFor = 0;
+    for (int i = 0; i < 20 && ejectedFor == 0; i++) {
+      ejectedFor = lbmesh.gateway.health.OutlierDetector.failure(slot(b).stats(), pool.pool().outlier(),
+          pool.allStats(), now);
+    }
+    assertTrue(ejectedFor >= 10_000, "ejected for " + ejectedFor + " ms");
+    for (int i = 0; i < 6; i++) {
+      assertEquals(a.id(), h.get("/").header("X-LB-Server"), "b is ejected");
+    }
+    verdict(EventType.HEALTH_UP, b, HealthRecord.UP, 0, null);
+    Await.until(Duration.ofSeconds(5), "b back", () -> !slot(b).stats().isEjected(System.currentTimeMillis()));
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      counts.merge(h.get("/").header("X-LB-Server"), 1, Integer::sum);
+    }
+    assertEquals(Map.of(a.id(), 5, b.id(), 5), counts);
+    assertEquals(1, slot(b).stats().ejections(), "the ejection still counts towards the next one's length");
+  }
+
+  @Test
   void aRecoveredServerRampsUpOverSlowStartAndAgentPercentScalesWeight() throws Exception {
     DemoBackend a = h.backend();
     DemoBackend b = h.backend();
