@@ -26,7 +26,10 @@ final class AgentProbe implements HealthProbe {
 
   AgentProbe(Vertx vertx) {
     this.vertx = vertx;
-    this.client = vertx.createNetClient(new NetClientOptions());
+    // TCP_QUICKACK: with the native epoll transport, an agent that writes its line the moment it accepts
+    // reached this client only after ~200 ms (a retransmission); with quick ACKs it takes ~5 ms as with
+    // NIO. Ignored by NIO. (Measured with a Vert.x 5.0.7 client and server on loopback.)
+    this.client = vertx.createNetClient(new NetClientOptions().setTcpQuickAck(true));
   }
 
   @Override
