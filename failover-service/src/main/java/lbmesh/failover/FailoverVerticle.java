@@ -76,6 +76,7 @@ public final class FailoverVerticle extends VerticleBase {
   private final Map<String, HealthRecord> health = new HashMap<>();
   private RegistrySnapshot registry;
   private long decisions;
+  private io.vertx.core.http.HttpServer adminServer;
 
   public FailoverVerticle(ClusterSettings settings, String adminHost, int adminPort) {
     this.settings = settings;
@@ -120,7 +121,7 @@ public final class FailoverVerticle extends VerticleBase {
       evaluate();
       return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> admin.readiness().register("quorum",
           p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson()))));
-    });
+    }).onSuccess(server -> adminServer = server);
   }
 
   // ---- election ---------------------------------------------------------------------------------
@@ -483,5 +484,10 @@ public final class FailoverVerticle extends VerticleBase {
 
   public long epoch() {
     return epoch;
+  }
+
+  /** The admin port actually listened on (useful when started with port 0). */
+  public int adminPort() {
+    return adminServer.actualPort();
   }
 }
