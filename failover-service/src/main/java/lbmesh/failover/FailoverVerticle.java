@@ -65,6 +65,8 @@ public final class FailoverVerticle extends VerticleBase {
   private long epoch;
   /** The highest epoch any leader announced that this instance heard of. */
   private long seenEpoch;
+  /** The leader last announced (`leader.elected`), for a follower's /status. */
+  private JsonObject announced;
   private long leaderSince;
   private String lastQuorumWarning;
 
@@ -289,6 +291,9 @@ public final class FailoverVerticle extends VerticleBase {
       health.put(h.key(), h);
       decide();
     } else if (t == EventType.LEADER_ELECTED && e.epoch() != null) {
+      if (e.epoch() >= seenEpoch) {
+        announced = new JsonObject().put("nodeId", e.data().getString("nodeId")).put("epoch", e.epoch());
+      }
       seenEpoch = Math.max(seenEpoch, e.epoch());
       if (leader && e.epoch() > epoch && !settings.nodeId().equals(e.data().getString("nodeId"))) {
         stepDown("node " + e.data().getString("nodeId") + " leads with epoch " + e.epoch());
@@ -461,16 +466,17 @@ public final class FailoverVerticle extends VerticleBase {
   // ---- admin --------------------------------------------------------------------------------------
 
   private JsonObject status() {
-    Member oldest = oldestFailoverMember();
+    // a follower shows the leader last announced, while that leader is still a member
+    JsonObject known = announced == null || hz.getCluster().getMembers().stream()
+        .noneMatch(m -> announced.getString("nodeId").equals(m.getAttribute(MemberInfo.ATTR_NODE))) ? null : announced;
     JsonArray r = new JsonArray();
     roles.values().forEach(x -> r.add(x.toJson()));
     JsonArray p = new JsonArray();
     plans.values().forEach(x -> p.add(x.toJson()));
     return AdminServer.baseStatus(vertx, settings)
         .put("role", leader ? "leader" : "follower")
-        .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince)
-            : new JsonObject().put("nodeId", oldest == null ? null : MemberInfo.of(oldest).nodeId()))
-        .put("epoch", epoch)
+        .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince) : known)
+        .put("epoch", Math.max(epoch, seenEpoch))
         .put("quorum", quorumJson().put("present", quorumPresent()))
         .put("decisions", decisions)
         .put("roles", r)
