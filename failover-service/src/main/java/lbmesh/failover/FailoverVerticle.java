@@ -29,6 +29,7 @@ import lbmesh.shared.event.Event;
 import lbmesh.shared.event.EventType;
 import lbmesh.shared.failover.DcPlan;
 import lbmesh.shared.failover.DcPlanner;
+import lbmesh.shared.failover.FailoverFollower;
 import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayMember;
 import lbmesh.shared.failover.RoleAssignment;
@@ -63,10 +64,8 @@ public final class FailoverVerticle extends VerticleBase {
   /** After losing to a newer epoch: do not bump again until the member list changes. */
   private boolean yielded;
   private long epoch;
-  /** The highest epoch any leader announced that this instance heard of. */
-  private long seenEpoch;
-  /** The leader last announced (`leader.elected`), for a follower's /status. */
-  private JsonObject announced;
+  /** The decisions as any reader sees them (epoch-fenced): a follower's view, and the keys to reload. */
+  private FailoverFollower follower;
   private long leaderSince;
   private String lastQuorumWarning;
 
@@ -104,6 +103,7 @@ public final class FailoverVerticle extends VerticleBase {
       }
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
+    follower = new FailoverFollower(vertx);
     new RegistryFollower(vertx, s -> {
       registry = s;
       decide();
@@ -119,7 +119,7 @@ public final class FailoverVerticle extends VerticleBase {
           HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
           health.putIfAbsent(h.key(), h);
         }));
-    return healthLoaded.recover(e -> Future.succeededFuture()).compose(v -> {
+    return Future.join(healthLoaded, follower.start()).recover(e -> Future.succeededFuture()).compose(v -> {
       evaluate();
       return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> admin.readiness().register("quorum",
           p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson()))));
@@ -173,7 +173,7 @@ public final class FailoverVerticle extends VerticleBase {
   private void elect() {
     electing = true;
     // the floor keeps the epoch growing even if the entry was lost (its owner and backups died together)
-    long floor = Math.max(epoch, seenEpoch);
+    long floor = Math.max(epoch, follower.epoch());
     Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.BumpEpoch(floor)), context)
         .compose(n -> {
           long now = System.currentTimeMillis();
@@ -181,10 +181,11 @@ public final class FailoverVerticle extends VerticleBase {
           return Future.fromCompletionStage(map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)),
               context).map(stored -> new long[] {n, stored, now});
         })
-        .compose(r -> vertx.executeBlocking(() -> new HashMap<>(map), false).map(all -> {
-          loadDecisions(all);
-          return r;
-        }))
+        .compose(r -> Future.fromCompletionStage(map.submitToKeys(decisionKeys(), new FailoverMap.Read()), context)
+            .map(stored -> {
+              loadDecisions(stored);
+              return r;
+            }))
         .onComplete(ar -> {
           electing = false;
           if (ar.failed()) {
@@ -209,12 +210,31 @@ public final class FailoverVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * The keys of the decisions that may be in force: groups and pools known from the member list, the
+   * registry and the events followed. Read key by key: a read of the whole map would wait for every
+   * partition, including those still being recovered from the member that just died.
+   */
+  private Set<String> decisionKeys() {
+    Set<String> keys = new TreeSet<>();
+    liveGateways().keySet().forEach(g -> keys.add(FailoverMap.roleKey(g)));
+    follower.roles().keySet().forEach(g -> keys.add(FailoverMap.roleKey(g)));
+    follower.plans().keySet().forEach(p -> keys.add(FailoverMap.planKey(p)));
+    if (registry != null) {
+      registry.pools().keySet().forEach(p -> keys.add(FailoverMap.planKey(p)));
+    }
+    return keys;
+  }
+
   /** The decisions in force when this instance takes over: kept (the active gateway stays active). */
   private void loadDecisions(Map<String, String> all) {
     roles.clear();
     plans.clear();
     failback.clear();
     all.forEach((k, v) -> {
+      if (v == null) {
+        return;
+      }
       if (k.startsWith(FailoverMap.ROLE_PREFIX)) {
         RoleAssignment r = RoleAssignment.fromJson(new JsonObject(v));
         roles.put(r.group(), r);
@@ -291,10 +311,6 @@ public final class FailoverVerticle extends VerticleBase {
       health.put(h.key(), h);
       decide();
     } else if (t == EventType.LEADER_ELECTED && e.epoch() != null) {
-      if (e.epoch() >= seenEpoch) {
-        announced = new JsonObject().put("nodeId", e.data().getString("nodeId")).put("epoch", e.epoch());
-      }
-      seenEpoch = Math.max(seenEpoch, e.epoch());
       if (leader && e.epoch() > epoch && !settings.nodeId().equals(e.data().getString("nodeId"))) {
         stepDown("node " + e.data().getString("nodeId") + " leads with epoch " + e.epoch());
         yielded = true;
@@ -466,17 +482,18 @@ public final class FailoverVerticle extends VerticleBase {
   // ---- admin --------------------------------------------------------------------------------------
 
   private JsonObject status() {
-    // a follower shows the leader last announced, while that leader is still a member
+    // a follower shows the leader last announced (while it is still a member) and the decisions it follows
+    FailoverFollower.Leader announced = follower.leader();
     JsonObject known = announced == null || hz.getCluster().getMembers().stream()
-        .noneMatch(m -> announced.getString("nodeId").equals(m.getAttribute(MemberInfo.ATTR_NODE))) ? null : announced;
+        .noneMatch(m -> announced.nodeId().equals(m.getAttribute(MemberInfo.ATTR_NODE))) ? null : announced.toJson();
     JsonArray r = new JsonArray();
-    roles.values().forEach(x -> r.add(x.toJson()));
+    (leader ? roles : follower.roles()).values().forEach(x -> r.add(x.toJson()));
     JsonArray p = new JsonArray();
-    plans.values().forEach(x -> p.add(x.toJson()));
+    (leader ? plans : follower.plans()).values().forEach(x -> p.add(x.toJson()));
     return AdminServer.baseStatus(vertx, settings)
         .put("role", leader ? "leader" : "follower")
         .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince) : known)
-        .put("epoch", Math.max(epoch, seenEpoch))
+        .put("epoch", Math.max(epoch, follower.epoch()))
         .put("quorum", quorumJson().put("present", quorumPresent()))
         .put("decisions", decisions)
         .put("roles", r)
