@@ -57,7 +57,6 @@ public final class FailoverVerticle extends VerticleBase {
   private final int adminPort;
   private HazelcastInstance hz;
   private IMap<String, String> map;
-  private String localUuid;
 
   private boolean leader;
   private boolean electing;
@@ -89,7 +88,6 @@ public final class FailoverVerticle extends VerticleBase {
   public Future<?> start() {
     hz = ClusterBootstrap.hazelcast(vertx);
     map = hz.getMap(Addresses.FAILOVER_MAP);
-    localUuid = hz.getCluster().getLocalMember().getUuid().toString();
     var ctx = vertx.getOrCreateContext();
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -150,7 +148,8 @@ public final class FailoverVerticle extends VerticleBase {
       return;
     }
     Member oldest = oldestFailoverMember();
-    boolean candidate = oldest != null && oldest.getUuid().toString().equals(localUuid);
+    // the local member is read each time: a member that merges back after a split gets a new UUID
+    boolean candidate = oldest != null && oldest.getUuid().equals(hz.getCluster().getLocalMember().getUuid());
     if (!candidate) {
       if (leader) {
         stepDown("an older failover-service member is present: " + MemberInfo.of(oldest).nodeId());
@@ -172,20 +171,23 @@ public final class FailoverVerticle extends VerticleBase {
 
   private void elect() {
     electing = true;
+    long started = System.nanoTime();
     // the floor keeps the epoch growing even if the entry was lost (its owner and backups died together)
     long floor = Math.max(epoch, follower.epoch());
     Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.BumpEpoch(floor)), context)
         .compose(n -> {
           long now = System.currentTimeMillis();
           String value = FailoverMap.leaderJson(settings.nodeId(), n, now).encode();
-          return Future.fromCompletionStage(map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)),
-              context).map(stored -> new long[] {n, stored, now});
+          // the leader entry and the decisions in force, in parallel: one round trip after the bump
+          Future<Long> claimed = Future.fromCompletionStage(
+              map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)), context);
+          Future<Map<String, String>> inForce = Future.fromCompletionStage(
+              map.submitToKeys(decisionKeys(), new FailoverMap.Read()), context);
+          return Future.all(claimed, inForce).map(x -> {
+            loadDecisions(inForce.result());
+            return new long[] {n, claimed.result(), now};
+          });
         })
-        .compose(r -> Future.fromCompletionStage(map.submitToKeys(decisionKeys(), new FailoverMap.Read()), context)
-            .map(stored -> {
-              loadDecisions(stored);
-              return r;
-            }))
         .onComplete(ar -> {
           electing = false;
           if (ar.failed()) {
@@ -202,7 +204,8 @@ public final class FailoverVerticle extends VerticleBase {
           epoch = n;
           leaderSince = ar.result()[2];
           lastQuorumWarning = null;
-          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ")");
+          long ms = (System.nanoTime() - started) / 1_000_000;
+          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ", election took " + ms + " ms)");
           publish(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", settings.nodeId()).put("epoch", n));
           // the decisions loaded carry older epochs: the first round restates them all with this one
           evaluate();
