@@ -1,8 +1,6 @@
 package lbmesh.failover;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
@@ -88,18 +86,7 @@ public final class FailoverVerticle extends VerticleBase {
   public Future<?> start() {
     hz = ClusterBootstrap.hazelcast(vertx);
     map = hz.getMap(Addresses.FAILOVER_MAP);
-    var ctx = vertx.getOrCreateContext();
-    hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent e) {
-        ctx.runOnContext(v -> membersChanged());
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent e) {
-        ctx.runOnContext(v -> membersChanged());
-      }
-    });
+    ClusterBootstrap.onMembershipChange(hz, vertx.getOrCreateContext(), this::membersChanged);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
     follower = new FailoverFollower(vertx);
     new RegistryFollower(vertx, s -> {
