@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import lbmesh.failover.plan.FailbackTimer;
 import lbmesh.failover.roles.RoleAssigner;
@@ -338,7 +339,7 @@ public final class FailoverVerticle extends VerticleBase {
     }
     deciding = true;
     decideAgain = false;
-    List<Future<?>> writes = new ArrayList<>();
+    List<Supplier<Future<?>>> writes = new ArrayList<>();
     Map<String, List<GatewayMember>> live = liveGateways();
     Set<String> groups = new TreeSet<>(live.keySet());
     groups.addAll(roles.keySet());
@@ -347,7 +348,7 @@ public final class FailoverVerticle extends VerticleBase {
       RoleAssignment next = RoleAssigner.assign(group, live.getOrDefault(group, List.of()), previous)
           .withEpoch(epoch);
       if (previous == null || previous.epoch() != epoch || !next.sameDecision(previous)) {
-        writes.add(write(FailoverMap.roleKey(group), next.toJson(), () -> {
+        writes.add(() -> write(FailoverMap.roleKey(group), next.toJson(), () -> {
           roles.put(group, next);
           if (previous == null || !next.sameDecision(previous)) {
             LOG.info(() -> "gateway group " + group + " (" + next.mode().wire() + "): active " + next.active());
@@ -361,10 +362,16 @@ public final class FailoverVerticle extends VerticleBase {
       live.values().forEach(l -> l.forEach(g -> gatewayDcs.add(g.dc())));
       long now = System.currentTimeMillis();
       for (RegistrySnapshot.PoolEntry e : registry.pools().values()) {
-        writes.add(decidePlan(e, gatewayDcs, now));
+        Supplier<Future<?>> w = decidePlan(e, gatewayDcs, now);
+        if (w != null) {
+          writes.add(w);
+        }
       }
     }
-    Future.join(writes).onComplete(ar -> {
+    Future<?> round = writes.isEmpty() ? Future.succeededFuture()
+        : epochStillOurs().compose(ours -> ours ? Future.join(writes.stream().map(Supplier::get).toList())
+            : Future.succeededFuture());
+    round.onComplete(ar -> {
       deciding = false;
       if (decideAgain) {
         decide();
@@ -372,7 +379,30 @@ public final class FailoverVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> decidePlan(RegistrySnapshot.PoolEntry e, Set<String> gatewayDcs, long now) {
+  /**
+   * Reads the stored epoch before a round of decisions: a newer one means another instance leads, and
+   * this one steps down before writing anything (the per-entry fence catches a race past this check).
+   */
+  private Future<Boolean> epochStillOurs() {
+    long mine = epoch;
+    return Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.Read()), context)
+        .map(stored -> {
+          long current = FailoverMap.epochOf(stored);
+          if (current > mine) {
+            stepDown("the stored epoch " + current + " is newer than ours (" + mine + ")");
+            yielded = true;
+          }
+          return leader && epoch == mine;
+        })
+        .recover(err -> {
+          LOG.warning(() -> "epoch unreadable (" + err + "); deciding later");
+          vertx.setTimer(TICK_MS, id -> decide());
+          return Future.succeededFuture(false);
+        });
+  }
+
+  /** The write of a pool's plan if it changed (or carries an older epoch), else null. */
+  private Supplier<Future<?>> decidePlan(RegistrySnapshot.PoolEntry e, Set<String> gatewayDcs, long now) {
     Pool pool = e.pool();
     DcPlan previous = plans.get(pool.name());
     List<DcPlanner.Capacity> servers = new ArrayList<>();
@@ -392,9 +422,9 @@ public final class FailoverVerticle extends VerticleBase {
     DcPlan next = DcPlanner.plan(pool.name(), loc, servers, gatewayDcs, primaryUsable).withEpoch(epoch);
     boolean changed = !next.sameDecision(previous) && !(previous == null && next.shares() == null);
     if (!changed && previous != null && previous.epoch() == epoch) {
-      return Future.succeededFuture();
+      return null;
     }
-    return write(FailoverMap.planKey(pool.name()), next.toJson(), () -> {
+    return () -> write(FailoverMap.planKey(pool.name()), next.toJson(), () -> {
       plans.put(pool.name(), next);
       if (changed) {
         EventType type = movesAway(previous, next, loc) ? EventType.DC_FAILOVER : EventType.DC_FAILBACK;
