@@ -2,6 +2,7 @@ package lbmesh.failover;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Future;
@@ -367,6 +368,15 @@ public final class FailoverVerticle extends VerticleBase {
           writes.add(w);
         }
       }
+      // a pool removed from the registry: its plan goes too (gateways learn of it from pool.removed)
+      for (String gone : plans.keySet()) {
+        if (registry.pool(gone) == null) {
+          writes.add(() -> fenced(FailoverMap.planKey(gone), new FailoverMap.FencedRemove(epoch), () -> {
+            plans.remove(gone);
+            failback.remove(gone);
+          }));
+        }
+      }
     }
     Future<?> round = writes.isEmpty() ? Future.succeededFuture()
         : epochStillOurs().compose(ours -> ours ? Future.join(writes.stream().map(Supplier::get).toList())
@@ -470,8 +480,12 @@ public final class FailoverVerticle extends VerticleBase {
    * epoch on the entry, or a refused write for lack of quorum, ends this leadership.
    */
   private Future<?> write(String key, JsonObject value, Runnable then) {
+    return fenced(key, new FailoverMap.FencedPut(value.encode(), epoch), then);
+  }
+
+  private Future<?> fenced(String key, EntryProcessor<String, String, Long> op, Runnable then) {
     long mine = epoch;
-    return Future.fromCompletionStage(map.submitToKey(key, new FailoverMap.FencedPut(value.encode(), mine)), context)
+    return Future.fromCompletionStage(map.submitToKey(key, op), context)
         .onSuccess(stored -> {
           if (!leader || epoch != mine) {
             return;

@@ -124,6 +124,13 @@ class DcPlanClusterTest {
     String stored = (String) TestCluster.hz(observer).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.planKey("db"));
     assertEquals(DcPlan.fromJson(failback.data().getJsonObject("plan")), DcPlan.fromJson(new JsonObject(stored)));
 
+    // a pool removed from the registry loses its plan
+    reg.silently(st -> st.withoutPool("web"));
+    observer.eventBus().publish(Addresses.EVENTS, Event.of(EventType.POOL_REMOVED, "registry-test", "dc1",
+        new JsonObject().put("name", "web")).withVersion(reg.version()).toJson());
+    Await.until(Duration.ofSeconds(5), "plan/web removed",
+        () -> TestCluster.hz(observer).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.planKey("web")) == null);
+
     // the admin port: ready (cluster and quorum), and /status shows leader, epoch, roles and plans
     var client = io.vertx.ext.web.client.WebClient.create(observer);
     assertEquals(200, client.get(failover.adminPort(), "127.0.0.1", "/health/ready").send()
@@ -134,6 +141,6 @@ class DcPlanClusterTest {
     assertEquals(s.nodeId(), status.getJsonObject("leader").getString("nodeId"));
     assertEquals(failover.epoch(), status.getLong("epoch"));
     assertEquals("edge", status.getJsonArray("roles").getJsonObject(0).getString("group"));
-    assertEquals(2, status.getJsonArray("plans").size());
+    assertEquals(1, status.getJsonArray("plans").size());
   }
 }

@@ -82,6 +82,19 @@ public final class FailoverMap {
     }
   }
 
+  /** Removes the entry unless a newer epoch wrote it; returns the entry's epoch as {@link FencedPut} does. */
+  public record FencedRemove(long epoch) implements EntryProcessor<String, String, Long> {
+    @Override
+    public Long process(Map.Entry<String, String> entry) {
+      long stored = epochOf(entry.getValue());
+      if (epoch < stored) {
+        return stored;
+      }
+      entry.setValue(null);
+      return epoch;
+    }
+  }
+
   /** Reads an entry through the entry-processor path, so that several keys can be read asynchronously. */
   public record Read() implements EntryProcessor<String, String, String>, ReadOnly {
     @Override
