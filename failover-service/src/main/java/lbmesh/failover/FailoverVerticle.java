@@ -7,6 +7,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
@@ -76,7 +77,7 @@ public final class FailoverVerticle extends VerticleBase {
   private final Map<String, HealthRecord> health = new HashMap<>();
   private RegistrySnapshot registry;
   private long decisions;
-  private io.vertx.core.http.HttpServer adminServer;
+  private HttpServer adminServer;
 
   public FailoverVerticle(ClusterSettings settings, String adminHost, int adminPort) {
     this.settings = settings;
