@@ -2,7 +2,6 @@ package lbmesh.failover;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Future;
@@ -372,7 +371,7 @@ public final class FailoverVerticle extends VerticleBase {
       // a pool removed from the registry: its plan goes too (gateways learn of it from pool.removed)
       for (String gone : plans.keySet()) {
         if (registry.pool(gone) == null) {
-          writes.add(() -> fenced(FailoverMap.planKey(gone), new FailoverMap.FencedRemove(epoch), () -> {
+          writes.add(() -> write(FailoverMap.planKey(gone), null, () -> {
             plans.remove(gone);
             failback.remove(gone);
           }));
@@ -477,15 +476,12 @@ public final class FailoverVerticle extends VerticleBase {
   }
 
   /**
-   * A fenced write of `key`; runs `then` only if it was accepted with this leader's epoch. A newer
-   * epoch on the entry, or a refused write for lack of quorum, ends this leadership.
+   * A fenced write of `key` (a null `value` removes it); runs `then` only if it was accepted with this
+   * leader's epoch. A newer epoch on the entry, or a refused write for lack of quorum, ends this leadership.
    */
   private Future<?> write(String key, JsonObject value, Runnable then) {
-    return fenced(key, new FailoverMap.FencedPut(value.encode(), epoch), then);
-  }
-
-  private Future<?> fenced(String key, EntryProcessor<String, String, Long> op, Runnable then) {
     long mine = epoch;
+    FailoverMap.FencedPut op = new FailoverMap.FencedPut(value == null ? null : value.encode(), mine);
     return Future.fromCompletionStage(map.submitToKey(key, op), context)
         .onSuccess(stored -> {
           if (!leader || epoch != mine) {

@@ -67,8 +67,9 @@ public final class FailoverMap {
   }
 
   /**
-   * Writes `value` only if `epoch` is not older than the epoch the entry already carries; returns the
-   * entry's epoch afterwards. A result above `epoch` means a newer leader wrote: the writer must step down.
+   * Writes `value` (null: removes the entry) only if `epoch` is not older than the epoch the entry already
+   * carries; returns the entry's epoch afterwards. A result above `epoch` means a newer leader wrote: the
+   * writer must step down.
    */
   public record FencedPut(String value, long epoch) implements EntryProcessor<String, String, Long> {
     @Override
@@ -78,19 +79,6 @@ public final class FailoverMap {
         return stored;
       }
       entry.setValue(value);
-      return epoch;
-    }
-  }
-
-  /** Removes the entry unless a newer epoch wrote it; returns the entry's epoch as {@link FencedPut} does. */
-  public record FencedRemove(long epoch) implements EntryProcessor<String, String, Long> {
-    @Override
-    public Long process(Map.Entry<String, String> entry) {
-      long stored = epochOf(entry.getValue());
-      if (epoch < stored) {
-        return stored;
-      }
-      entry.setValue(null);
       return epoch;
     }
   }
