@@ -1,13 +1,12 @@
 package lbmesh.failover;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import lbmesh.failover.plan.FailbackTimer;
 import lbmesh.failover.roles.RoleAssigner;
@@ -29,6 +29,7 @@ import lbmesh.shared.event.Event;
 import lbmesh.shared.event.EventType;
 import lbmesh.shared.failover.DcPlan;
 import lbmesh.shared.failover.DcPlanner;
+import lbmesh.shared.failover.FailoverFollower;
 import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayMember;
 import lbmesh.shared.failover.RoleAssignment;
@@ -56,15 +57,14 @@ public final class FailoverVerticle extends VerticleBase {
   private final int adminPort;
   private HazelcastInstance hz;
   private IMap<String, String> map;
-  private String localUuid;
 
   private boolean leader;
   private boolean electing;
   /** After losing to a newer epoch: do not bump again until the member list changes. */
   private boolean yielded;
   private long epoch;
-  /** The highest epoch any leader announced that this instance heard of. */
-  private long seenEpoch;
+  /** The decisions as any reader sees them (epoch-fenced): a follower's view, and the keys to reload. */
+  private FailoverFollower follower;
   private long leaderSince;
   private String lastQuorumWarning;
 
@@ -76,6 +76,7 @@ public final class FailoverVerticle extends VerticleBase {
   private final Map<String, HealthRecord> health = new HashMap<>();
   private RegistrySnapshot registry;
   private long decisions;
+  private HttpServer adminServer;
 
   public FailoverVerticle(ClusterSettings settings, String adminHost, int adminPort) {
     this.settings = settings;
@@ -87,20 +88,9 @@ public final class FailoverVerticle extends VerticleBase {
   public Future<?> start() {
     hz = ClusterBootstrap.hazelcast(vertx);
     map = hz.getMap(Addresses.FAILOVER_MAP);
-    localUuid = hz.getCluster().getLocalMember().getUuid().toString();
-    var ctx = vertx.getOrCreateContext();
-    hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent e) {
-        ctx.runOnContext(v -> membersChanged());
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent e) {
-        ctx.runOnContext(v -> membersChanged());
-      }
-    });
+    ClusterBootstrap.onMembershipChange(hz, vertx.getOrCreateContext(), this::membersChanged);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
+    follower = new FailoverFollower(vertx);
     new RegistryFollower(vertx, s -> {
       registry = s;
       decide();
@@ -116,11 +106,11 @@ public final class FailoverVerticle extends VerticleBase {
           HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
           health.putIfAbsent(h.key(), h);
         }));
-    return healthLoaded.recover(e -> Future.succeededFuture()).compose(v -> {
+    return Future.join(healthLoaded, follower.start()).recover(e -> Future.succeededFuture()).compose(v -> {
       evaluate();
       return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> admin.readiness().register("quorum",
           p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson()))));
-    });
+    }).onSuccess(server -> adminServer = server);
   }
 
   // ---- election ---------------------------------------------------------------------------------
@@ -147,7 +137,8 @@ public final class FailoverVerticle extends VerticleBase {
       return;
     }
     Member oldest = oldestFailoverMember();
-    boolean candidate = oldest != null && oldest.getUuid().toString().equals(localUuid);
+    // the local member is read each time: a member that merges back after a split gets a new UUID
+    boolean candidate = oldest != null && oldest.getUuid().equals(hz.getCluster().getLocalMember().getUuid());
     if (!candidate) {
       if (leader) {
         stepDown("an older failover-service member is present: " + MemberInfo.of(oldest).nodeId());
@@ -169,19 +160,23 @@ public final class FailoverVerticle extends VerticleBase {
 
   private void elect() {
     electing = true;
+    long started = System.nanoTime();
     // the floor keeps the epoch growing even if the entry was lost (its owner and backups died together)
-    long floor = Math.max(epoch, seenEpoch);
+    long floor = Math.max(epoch, follower.epoch());
     Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.BumpEpoch(floor)), context)
         .compose(n -> {
           long now = System.currentTimeMillis();
           String value = FailoverMap.leaderJson(settings.nodeId(), n, now).encode();
-          return Future.fromCompletionStage(map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)),
-              context).map(stored -> new long[] {n, stored, now});
+          // the leader entry and the decisions in force, in parallel: one round trip after the bump
+          Future<Long> claimed = Future.fromCompletionStage(
+              map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)), context);
+          Future<Map<String, String>> inForce = Future.fromCompletionStage(
+              map.submitToKeys(decisionKeys(), new FailoverMap.Read()), context);
+          return Future.all(claimed, inForce).map(x -> {
+            loadDecisions(inForce.result());
+            return new long[] {n, claimed.result(), now};
+          });
         })
-        .compose(r -> vertx.executeBlocking(() -> new HashMap<>(map), false).map(all -> {
-          loadDecisions(all);
-          return r;
-        }))
         .onComplete(ar -> {
           electing = false;
           if (ar.failed()) {
@@ -198,12 +193,29 @@ public final class FailoverVerticle extends VerticleBase {
           epoch = n;
           leaderSince = ar.result()[2];
           lastQuorumWarning = null;
-          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ")");
+          long ms = (System.nanoTime() - started) / 1_000_000;
+          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ", election took " + ms + " ms)");
           publish(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", settings.nodeId()).put("epoch", n));
           // the decisions loaded carry older epochs: the first round restates them all with this one
           evaluate();
           decide();
         });
+  }
+
+  /**
+   * The keys of the decisions that may be in force: groups and pools known from the member list, the
+   * registry and the events followed. Read key by key: a read of the whole map would wait for every
+   * partition, including those still being recovered from the member that just died.
+   */
+  private Set<String> decisionKeys() {
+    Set<String> keys = new TreeSet<>();
+    liveGateways().keySet().forEach(g -> keys.add(FailoverMap.roleKey(g)));
+    follower.roles().keySet().forEach(g -> keys.add(FailoverMap.roleKey(g)));
+    follower.plans().keySet().forEach(p -> keys.add(FailoverMap.planKey(p)));
+    if (registry != null) {
+      registry.pools().keySet().forEach(p -> keys.add(FailoverMap.planKey(p)));
+    }
+    return keys;
   }
 
   /** The decisions in force when this instance takes over: kept (the active gateway stays active). */
@@ -212,6 +224,9 @@ public final class FailoverVerticle extends VerticleBase {
     plans.clear();
     failback.clear();
     all.forEach((k, v) -> {
+      if (v == null) {
+        return;
+      }
       if (k.startsWith(FailoverMap.ROLE_PREFIX)) {
         RoleAssignment r = RoleAssignment.fromJson(new JsonObject(v));
         roles.put(r.group(), r);
@@ -288,7 +303,6 @@ public final class FailoverVerticle extends VerticleBase {
       health.put(h.key(), h);
       decide();
     } else if (t == EventType.LEADER_ELECTED && e.epoch() != null) {
-      seenEpoch = Math.max(seenEpoch, e.epoch());
       if (leader && e.epoch() > epoch && !settings.nodeId().equals(e.data().getString("nodeId"))) {
         stepDown("node " + e.data().getString("nodeId") + " leads with epoch " + e.epoch());
         yielded = true;
@@ -326,7 +340,7 @@ public final class FailoverVerticle extends VerticleBase {
     }
     deciding = true;
     decideAgain = false;
-    List<Future<?>> writes = new ArrayList<>();
+    List<Supplier<Future<?>>> writes = new ArrayList<>();
     Map<String, List<GatewayMember>> live = liveGateways();
     Set<String> groups = new TreeSet<>(live.keySet());
     groups.addAll(roles.keySet());
@@ -335,7 +349,7 @@ public final class FailoverVerticle extends VerticleBase {
       RoleAssignment next = RoleAssigner.assign(group, live.getOrDefault(group, List.of()), previous)
           .withEpoch(epoch);
       if (previous == null || previous.epoch() != epoch || !next.sameDecision(previous)) {
-        writes.add(write(FailoverMap.roleKey(group), next.toJson(), () -> {
+        writes.add(() -> write(FailoverMap.roleKey(group), next.toJson(), () -> {
           roles.put(group, next);
           if (previous == null || !next.sameDecision(previous)) {
             LOG.info(() -> "gateway group " + group + " (" + next.mode().wire() + "): active " + next.active());
@@ -349,10 +363,25 @@ public final class FailoverVerticle extends VerticleBase {
       live.values().forEach(l -> l.forEach(g -> gatewayDcs.add(g.dc())));
       long now = System.currentTimeMillis();
       for (RegistrySnapshot.PoolEntry e : registry.pools().values()) {
-        writes.add(decidePlan(e, gatewayDcs, now));
+        Supplier<Future<?>> w = decidePlan(e, gatewayDcs, now);
+        if (w != null) {
+          writes.add(w);
+        }
+      }
+      // a pool removed from the registry: its plan goes too (gateways learn of it from pool.removed)
+      for (String gone : plans.keySet()) {
+        if (registry.pool(gone) == null) {
+          writes.add(() -> write(FailoverMap.planKey(gone), null, () -> {
+            plans.remove(gone);
+            failback.remove(gone);
+          }));
+        }
       }
     }
-    Future.join(writes).onComplete(ar -> {
+    Future<?> round = writes.isEmpty() ? Future.succeededFuture()
+        : epochStillOurs().compose(ours -> ours ? Future.join(writes.stream().map(Supplier::get).toList())
+            : Future.succeededFuture());
+    round.onComplete(ar -> {
       deciding = false;
       if (decideAgain) {
         decide();
@@ -360,7 +389,30 @@ public final class FailoverVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> decidePlan(RegistrySnapshot.PoolEntry e, Set<String> gatewayDcs, long now) {
+  /**
+   * Reads the stored epoch before a round of decisions: a newer one means another instance leads, and
+   * this one steps down before writing anything (the per-entry fence catches a race past this check).
+   */
+  private Future<Boolean> epochStillOurs() {
+    long mine = epoch;
+    return Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.Read()), context)
+        .map(stored -> {
+          long current = FailoverMap.epochOf(stored);
+          if (current > mine) {
+            stepDown("the stored epoch " + current + " is newer than ours (" + mine + ")");
+            yielded = true;
+          }
+          return leader && epoch == mine;
+        })
+        .recover(err -> {
+          LOG.warning(() -> "epoch unreadable (" + err + "); deciding later");
+          vertx.setTimer(TICK_MS, id -> decide());
+          return Future.succeededFuture(false);
+        });
+  }
+
+  /** The write of a pool's plan if it changed (or carries an older epoch), else null. */
+  private Supplier<Future<?>> decidePlan(RegistrySnapshot.PoolEntry e, Set<String> gatewayDcs, long now) {
     Pool pool = e.pool();
     DcPlan previous = plans.get(pool.name());
     List<DcPlanner.Capacity> servers = new ArrayList<>();
@@ -380,9 +432,9 @@ public final class FailoverVerticle extends VerticleBase {
     DcPlan next = DcPlanner.plan(pool.name(), loc, servers, gatewayDcs, primaryUsable).withEpoch(epoch);
     boolean changed = !next.sameDecision(previous) && !(previous == null && next.shares() == null);
     if (!changed && previous != null && previous.epoch() == epoch) {
-      return Future.succeededFuture();
+      return null;
     }
-    return write(FailoverMap.planKey(pool.name()), next.toJson(), () -> {
+    return () -> write(FailoverMap.planKey(pool.name()), next.toJson(), () -> {
       plans.put(pool.name(), next);
       if (changed) {
         EventType type = movesAway(previous, next, loc) ? EventType.DC_FAILOVER : EventType.DC_FAILBACK;
@@ -424,12 +476,13 @@ public final class FailoverVerticle extends VerticleBase {
   }
 
   /**
-   * A fenced write of `key`; runs `then` only if it was accepted with this leader's epoch. A newer
-   * epoch on the entry, or a refused write for lack of quorum, ends this leadership.
+   * A fenced write of `key` (a null `value` removes it); runs `then` only if it was accepted with this
+   * leader's epoch. A newer epoch on the entry, or a refused write for lack of quorum, ends this leadership.
    */
   private Future<?> write(String key, JsonObject value, Runnable then) {
     long mine = epoch;
-    return Future.fromCompletionStage(map.submitToKey(key, new FailoverMap.FencedPut(value.encode(), mine)), context)
+    FailoverMap.FencedPut op = new FailoverMap.FencedPut(value == null ? null : value.encode(), mine);
+    return Future.fromCompletionStage(map.submitToKey(key, op), context)
         .onSuccess(stored -> {
           if (!leader || epoch != mine) {
             return;
@@ -460,16 +513,18 @@ public final class FailoverVerticle extends VerticleBase {
   // ---- admin --------------------------------------------------------------------------------------
 
   private JsonObject status() {
-    Member oldest = oldestFailoverMember();
+    // a follower shows the leader last announced (while it is still a member) and the decisions it follows
+    FailoverFollower.Leader announced = follower.leader();
+    JsonObject known = announced == null || hz.getCluster().getMembers().stream()
+        .noneMatch(m -> announced.nodeId().equals(m.getAttribute(MemberInfo.ATTR_NODE))) ? null : announced.toJson();
     JsonArray r = new JsonArray();
-    roles.values().forEach(x -> r.add(x.toJson()));
+    (leader ? roles : follower.roles()).values().forEach(x -> r.add(x.toJson()));
     JsonArray p = new JsonArray();
-    plans.values().forEach(x -> p.add(x.toJson()));
+    (leader ? plans : follower.plans()).values().forEach(x -> p.add(x.toJson()));
     return AdminServer.baseStatus(vertx, settings)
         .put("role", leader ? "leader" : "follower")
-        .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince)
-            : new JsonObject().put("nodeId", oldest == null ? null : MemberInfo.of(oldest).nodeId()))
-        .put("epoch", epoch)
+        .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince) : known)
+        .put("epoch", Math.max(epoch, follower.epoch()))
         .put("quorum", quorumJson().put("present", quorumPresent()))
         .put("decisions", decisions)
         .put("roles", r)
@@ -483,5 +538,10 @@ public final class FailoverVerticle extends VerticleBase {
 
   public long epoch() {
     return epoch;
+  }
+
+  /** The admin port actually listened on (useful when started with port 0). */
+  public int adminPort() {
+    return adminServer.actualPort();
   }
 }

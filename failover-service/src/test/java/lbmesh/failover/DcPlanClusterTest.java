@@ -78,7 +78,8 @@ class DcPlanClusterTest {
     cluster.start("gateway", "dc1");
     cluster.start("gateway", "dc2");
     ClusterSettings s = cluster.settings(FailoverMap.SERVICE, "dc1");
-    cluster.start(s).deployVerticle(new FailoverVerticle(s, "127.0.0.1", 0)).await(20, TimeUnit.SECONDS);
+    FailoverVerticle failover = new FailoverVerticle(s, "127.0.0.1", 0);
+    cluster.start(s).deployVerticle(failover).await(20, TimeUnit.SECONDS);
 
     reg.pool(pool("web", new JsonObject().put("mode", "local-first")));
     for (String id : List.of("a1", "a2", "a3")) {
@@ -122,5 +123,24 @@ class DcPlanClusterTest {
 
     String stored = (String) TestCluster.hz(observer).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.planKey("db"));
     assertEquals(DcPlan.fromJson(failback.data().getJsonObject("plan")), DcPlan.fromJson(new JsonObject(stored)));
+
+    // a pool removed from the registry loses its plan
+    reg.silently(st -> st.withoutPool("web"));
+    observer.eventBus().publish(Addresses.EVENTS, Event.of(EventType.POOL_REMOVED, "registry-test", "dc1",
+        new JsonObject().put("name", "web")).withVersion(reg.version()).toJson());
+    Await.until(Duration.ofSeconds(5), "plan/web removed",
+        () -> TestCluster.hz(observer).getMap(Addresses.FAILOVER_MAP).get(FailoverMap.planKey("web")) == null);
+
+    // the admin port: ready (cluster and quorum), and /status shows leader, epoch, roles and plans
+    var client = io.vertx.ext.web.client.WebClient.create(observer);
+    assertEquals(200, client.get(failover.adminPort(), "127.0.0.1", "/health/ready").send()
+        .await(5, TimeUnit.SECONDS).statusCode());
+    JsonObject status = client.get(failover.adminPort(), "127.0.0.1", "/status").send()
+        .await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+    assertEquals("leader", status.getString("role"));
+    assertEquals(s.nodeId(), status.getJsonObject("leader").getString("nodeId"));
+    assertEquals(failover.epoch(), status.getLong("epoch"));
+    assertEquals("edge", status.getJsonArray("roles").getJsonObject(0).getString("group"));
+    assertEquals(1, status.getJsonArray("plans").size());
   }
 }

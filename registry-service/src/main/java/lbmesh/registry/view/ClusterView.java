@@ -82,7 +82,12 @@ public final class ClusterView {
     });
     JsonObject view = new JsonObject();
     if (leader != null) {
-      view.put("leader", leader.toJson()).put("epoch", failover.epoch());
+      // a leader that died with no successor yet (no quorum) is not shown as leading
+      boolean alive = members.stream().anyMatch(x -> leader.nodeId().equals(MemberInfo.of(x).nodeId()));
+      if (alive) {
+        view.put("leader", leader.toJson());
+      }
+      view.put("epoch", failover.epoch());
     }
     return view
         .put("registryVersion", state.version())

@@ -1,5 +1,7 @@
 package lbmesh.shared.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
@@ -15,6 +17,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.config.PartitionGroupConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.partitiongroup.PartitionGroupMetaData;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -119,6 +122,24 @@ public final class ClusterBootstrap {
         .with(options)
         .withClusterManager(new HazelcastClusterManager(hazelcastConfig(s)))
         .buildClustered();
+  }
+
+  /**
+   * Runs `onChange` on `ctx` whenever a member joins or leaves. A Hazelcast membership listener: Vert.x
+   * registers its own node listener only with HA on, and Hazelcast's fires earlier (STACK-NOTES).
+   */
+  public static void onMembershipChange(HazelcastInstance hz, Context ctx, Runnable onChange) {
+    hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent e) {
+        ctx.runOnContext(v -> onChange.run());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent e) {
+        ctx.runOnContext(v -> onChange.run());
+      }
+    });
   }
 
   /** The Hazelcast instance under a clustered Vert.x: for IMaps, listeners and the member list. */

@@ -67,8 +67,9 @@ public final class FailoverMap {
   }
 
   /**
-   * Writes `value` only if `epoch` is not older than the epoch the entry already carries; returns the
-   * entry's epoch afterwards. A result above `epoch` means a newer leader wrote: the writer must step down.
+   * Writes `value` (null: removes the entry) only if `epoch` is not older than the epoch the entry already
+   * carries; returns the entry's epoch afterwards. A result above `epoch` means a newer leader wrote: the
+   * writer must step down.
    */
   public record FencedPut(String value, long epoch) implements EntryProcessor<String, String, Long> {
     @Override
