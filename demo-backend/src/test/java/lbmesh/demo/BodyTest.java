@@ -3,35 +3,15 @@ package lbmesh.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class BodyTest {
-
-  private TestClient client;
-  private DemoBackend backend;
-
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    client = new TestClient(vertx);
-    backend = TestClient.await(DemoBackend.start(vertx, new DemoBackendOptions()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    client.close();
-  }
+class BodyTest extends OneBackendTest {
 
   @Test
   void streamedRequestBodyIsCounted() {

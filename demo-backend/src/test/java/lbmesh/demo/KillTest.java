@@ -6,38 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class KillTest {
+class KillTest extends OneBackendTest {
 
   private static final long HUGE = 1L << 30;
-
-  private Vertx vertx;
-  private TestClient client;
-  private DemoBackend backend;
-
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    this.vertx = vertx;
-    client = new TestClient(vertx);
-    backend = TestClient.await(DemoBackend.start(vertx, new DemoBackendOptions()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    client.close();
-  }
 
   @Test
   void killBreaksAResponseMidStream() {

@@ -3,34 +3,14 @@ package lbmesh.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-class ShapingTest {
-
-  private TestClient client;
-  private DemoBackend backend;
-
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    client = new TestClient(vertx);
-    backend = TestClient.await(DemoBackend.start(vertx, new DemoBackendOptions()));
-  }
-
-  @AfterEach
-  void tearDown() {
-    client.close();
-  }
+class ShapingTest extends OneBackendTest {
 
   @Test
   void delayHoldsTheAnswerBack() {
