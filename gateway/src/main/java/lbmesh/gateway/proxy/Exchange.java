@@ -16,9 +16,7 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import lbmesh.gateway.GatewayState;
 import lbmesh.gateway.admin.GatewayMetrics.ServerMeters;
-import java.util.concurrent.ThreadLocalRandom;
 import lbmesh.gateway.balance.PickRequest;
-import lbmesh.gateway.failover.DcChoice;
 import lbmesh.gateway.health.OutlierDetector;
 import lbmesh.gateway.route.PoolTable;
 import lbmesh.gateway.route.ServerSlot;
@@ -43,12 +41,10 @@ final class Exchange implements PickRequest {
   private final PoolTable pool;
   private final boolean hasBody;
   private final boolean idempotent;
-  private final boolean[] tried;
+  private ServerChoice choice;
   private final long now = System.currentTimeMillis();
   private final long started = System.nanoTime();
   private int attempts;
-  /** The data center this request goes to under the failover leader's plan; null: any. */
-  private String dc;
   private boolean clientGone;
   private Attempt current;
 
@@ -104,7 +100,6 @@ final class Exchange implements PickRequest {
     HttpMethod m = req.method();
     this.idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS
         || m == HttpMethod.TRACE || m == HttpMethod.PUT || m == HttpMethod.DELETE;
-    this.tried = new boolean[pool.eligibleCount()];
   }
 
   @Override
@@ -123,10 +118,7 @@ final class Exchange implements PickRequest {
   }
 
   void start() {
-    DcChoice locality = state.locality(pool.name());
-    if (locality != null) {
-      dc = locality.pick(ThreadLocalRandom.current().nextDouble());
-    }
+    choice = new ServerChoice(pool, this, state.locality(pool.name()), now);
     state.retryBudget().requestStarted();
     req.response().closeHandler(v -> onClientGone());
     req.response().endHandler(v -> finish());
@@ -181,12 +173,11 @@ final class Exchange implements PickRequest {
         return;
       }
       // a new client, or its server is down, in maintenance or gone: dispatch and (re)write the entry
-      int idx = pool.balancer().pick(this, this::usable);
-      if (idx < 0) {
+      ServerSlot picked = choice.pick();
+      if (picked == null) {
         tryNext(null);
         return;
       }
-      ServerSlot picked = pool.eligible(idx);
       Future<String> decided = sid == null
           ? store.putIfAbsent(pool.name(), key, picked.id(), ttl)
           : store.replace(pool.name(), key, sid, picked.id(), ttl);
@@ -202,11 +193,7 @@ final class Exchange implements PickRequest {
     if (clientGone) {
       return;
     }
-    int idx = pool.eligibleIndex(slot.id());
-    if (idx >= 0) {
-      tried[idx] = true;
-    }
-    if (slot.stats().tryBegin(slot.server().maxConnections())) {
+    if (choice.take(slot)) {
       attempts++;
       forward(new Attempt(slot));
     } else {
@@ -214,48 +201,26 @@ final class Exchange implements PickRequest {
     }
   }
 
-  private boolean usable(int i) {
-    if (tried[i]) {
-      return false;
-    }
-    ServerSlot s = pool.eligible(i);
-    return (dc == null || dc.equals(s.server().dc())) && s.hasRoom(now);
-  }
-
   /** Picks the next server and forwards; `lastError` is why the previous attempt failed (null at first). */
   private void tryNext(Throwable lastError) {
     if (clientGone) {
       return;
     }
-    while (true) {
-      int idx = pool.balancer().pick(this, this::usable);
-      if (idx < 0 && dc != null) {
-        // the plan's DC has no server that can take it (this gateway saw them fail before the leader
-        // did): any other DC rather than an error
-        dc = null;
-        continue;
+    ServerSlot slot = choice.next();
+    if (slot == null) {
+      if (lastError != null) {
+        failWith(lastError);
+      } else {
+        state.metrics().unavailable(pool.name());
+        req.response().putHeader("Retry-After", "1");
+        respond(Problem.of(503, "Service Unavailable", pool.eligibleCount() == 0
+            ? "pool '" + pool.name() + "' has no server taking requests"
+            : "every server of pool '" + pool.name() + "' is down, ejected or at maxConnections"));
       }
-      if (idx < 0) {
-        if (lastError != null) {
-          failWith(lastError);
-        } else {
-          state.metrics().unavailable(pool.name());
-          req.response().putHeader("Retry-After", "1");
-          respond(Problem.of(503, "Service Unavailable", pool.eligibleCount() == 0
-              ? "pool '" + pool.name() + "' has no server taking requests"
-              : "every server of pool '" + pool.name() + "' is down, ejected or at maxConnections"));
-        }
-        return;
-      }
-      tried[idx] = true;
-      ServerSlot slot = pool.eligible(idx);
-      // the balancer saw room; another event loop may have taken it since
-      if (slot.stats().tryBegin(slot.server().maxConnections())) {
-        attempts++;
-        forward(new Attempt(slot));
-        return;
-      }
+      return;
     }
+    attempts++;
+    forward(new Attempt(slot));
   }
 
   /**

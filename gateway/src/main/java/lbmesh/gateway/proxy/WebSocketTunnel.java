@@ -11,6 +11,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import java.util.Locale;
 import lbmesh.gateway.GatewayState;
+import lbmesh.gateway.balance.PickRequest;
 import lbmesh.gateway.route.PoolTable;
 import lbmesh.gateway.route.ServerSlot;
 import lbmesh.shared.http.Problem;
@@ -35,29 +36,16 @@ final class WebSocketTunnel {
 
   void start() {
     req.pause();
-    long now = System.currentTimeMillis();
-    ServerSlot slot = null;
-    boolean[] tried = new boolean[pool.eligibleCount()];
-    while (slot == null) {
-      int idx = pool.balancer().pick(lbmesh.gateway.balance.PickRequest.of(
-          req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress(), req.path(), req.query()), i -> {
-            if (tried[i]) {
-              return false;
-            }
-            return pool.eligible(i).hasRoom(now);
-          });
-      if (idx < 0) {
-        req.response().putHeader("Retry-After", "1");
-        Problem.of(503, "Service Unavailable", "no server of pool '" + pool.name() + "' can take a WebSocket")
-            .send(req.response());
-        return;
-      }
-      tried[idx] = true;
-      if (pool.eligible(idx).stats().tryBegin(pool.eligible(idx).server().maxConnections())) {
-        slot = pool.eligible(idx);
-      }
+    ServerChoice choice = new ServerChoice(pool, PickRequest.of(
+        req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress(), req.path(), req.query()),
+        state.locality(pool.name()), System.currentTimeMillis());
+    ServerSlot chosen = choice.next();
+    if (chosen == null) {
+      req.response().putHeader("Retry-After", "1");
+      Problem.of(503, "Service Unavailable", "no server of pool '" + pool.name() + "' can take a WebSocket")
+          .send(req.response());
+      return;
     }
-    ServerSlot chosen = slot;
     MultiMap headers = HttpHeaders.headers();
     for (var e : req.headers()) {
       String k = e.getKey().toLowerCase(Locale.ROOT);
