@@ -307,6 +307,23 @@ class RegistryApiTest {
   }
 
   @Test
+  void clusterViewShowsHealthAndTheConnectionLimitInForce() throws Exception {
+    String pool = newPool();
+    node.put("/api/v1/pools/" + pool + "/servers/lim", server("10.6.2.1", 80).put("maxConnections", 20));
+    node.put("/api/v1/pools/" + pool + "/servers/free", server("10.6.2.2", 80));
+    var healthMap = TestCluster.hz(node.vertx).<String, String>getMap(Addresses.HEALTH_MAP);
+    healthMap.put(lbmesh.shared.health.HealthRecord.key(pool, "lim"), new lbmesh.shared.health.HealthRecord(pool, "lim",
+        "up", "agent", 1, null, "ready", "hs", 5).toJson().encode());
+    JsonObject p = node.get("/api/v1/cluster").bodyAsJsonObject().getJsonArray("pools").stream()
+        .map(o -> (JsonObject) o).filter(o -> o.getString("name").equals(pool)).findFirst().orElseThrow();
+    Map<String, JsonObject> byId = new java.util.HashMap<>();
+    p.getJsonArray("servers").forEach(o -> byId.put(((JsonObject) o).getString("id"), (JsonObject) o));
+    assertEquals("up", byId.get("lim").getString("health"));
+    assertEquals(5, byId.get("lim").getInteger("maxConnections"), "the agent's maxconn:5 is below the registry's 20");
+    assertEquals(0, byId.get("free").getInteger("maxConnections"), "no limit anywhere");
+  }
+
+  @Test
   void clusterViewSumsTheGatewaysInflightReportsPerServer() throws Exception {
     String pool = newPool();
     node.put("/api/v1/pools/" + pool + "/servers/inf", server("10.6.1.1", 80));

@@ -31,11 +31,11 @@ public record ServerSlot(Server server, SocketAddress address, ServerStats stats
    * when that is lower (0 on either side means no limit, as in HAProxy).
    */
   public static Server withLimitInForce(Server s, HealthRecord h) {
-    Integer agent = h == null ? null : h.agentMaxConnections();
-    if (agent == null || agent <= 0 || (s.maxConnections() > 0 && s.maxConnections() <= agent)) {
+    int limit = HealthRecord.maxConnectionsInForce(s.maxConnections(), h);
+    if (limit == s.maxConnections()) {
       return s;
     }
-    return new Server(s.id(), s.host(), s.port(), s.weight(), s.dc(), s.zone(), s.agentPort(), agent, s.tags(),
+    return new Server(s.id(), s.host(), s.port(), s.weight(), s.dc(), s.zone(), s.agentPort(), limit, s.tags(),
         s.state(), s.version());
   }
 

@@ -75,6 +75,8 @@ public final class ClusterView {
             .put("state", s.state().wire()).put("weight", s.weight())
             .put("health", h == null ? UNKNOWN : h.status())
             .put("effectiveWeight", s.state() == Server.State.READY ? Math.round(effective * 100) / 100.0 : 0)
+            // the limit the gateways enforce: the registry's, or the agent's maxconn:N when lower (0: none)
+            .put("maxConnections", HealthRecord.maxConnectionsInForce(s.maxConnections(), h))
             .put("inflight", inflight.apply(InflightReport.key(e.pool().name(), s.id()))));
       }
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())

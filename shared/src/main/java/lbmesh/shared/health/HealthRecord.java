@@ -27,6 +27,18 @@ public record HealthRecord(String pool, String id, String status, String reason,
     this(pool, id, status, reason, since, weightPercent, agentState, checkedBy, null);
   }
 
+  /**
+   * The connection limit in force for a server whose registry record says `registryMax`: the lower of it
+   * and its agent's {@code maxconn:N} (0 on either side means no limit, as in HAProxy); 0 when neither limits.
+   */
+  public static int maxConnectionsInForce(int registryMax, HealthRecord h) {
+    Integer agent = h == null ? null : h.agentMaxConnections();
+    if (agent == null || agent <= 0 || (registryMax > 0 && registryMax <= agent)) {
+      return registryMax;
+    }
+    return agent;
+  }
+
   public static String key(String pool, String id) {
     return pool + "/" + id;
   }
