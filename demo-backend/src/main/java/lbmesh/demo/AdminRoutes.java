@@ -3,11 +3,19 @@ package lbmesh.demo;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import java.util.function.Consumer;
 
-/** The reserved paths: {@code GET /health} and the {@code /admin/*} controls. */
+/**
+ * The reserved paths: {@code GET /health} (the target of health checks, switched by {@code POST
+ * /admin/health}), {@code GET /health/live} and {@code /health/ready} (vertx-health-check: whether this
+ * process is alive and its listeners are up, whatever {@code /health} is switched to), and the
+ * {@code /admin/*} controls.
+ */
 final class AdminRoutes {
 
   /** Control bodies are one small JSON object; anything bigger is a mistake. */
@@ -21,6 +29,14 @@ final class AdminRoutes {
 
   void mount(Router router) {
     router.get("/health").handler(this::health);
+    HealthChecks live = HealthChecks.create(backend.vertx());
+    live.register("event-loop", p -> p.complete(Status.OK()));
+    HealthChecks ready = HealthChecks.create(backend.vertx());
+    ready.register("listeners", p -> p.complete(backend.listening()
+        ? Status.OK(new JsonObject().put("port", backend.port()).put("agentPort", backend.agentPort()))
+        : Status.KO()));
+    router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
     router.post("/admin/health").handler(this::setHealth);
     router.post("/admin/agent").handler(this::setAgent);
     router.get("/admin/stats").handler(this::stats);

@@ -41,6 +41,8 @@ public final class DemoBackend {
   private volatile String agentReply = DEFAULT_AGENT_REPLY;
   private volatile HttpServer http;
   private volatile NetServer agent;
+  /** Both listeners are bound (and not killed since). */
+  private volatile boolean listening;
 
   private DemoBackend(Vertx vertx, DemoBackendOptions options) {
     this.vertx = vertx;
@@ -72,7 +74,10 @@ public final class DemoBackend {
     return http.listen(options.getPort(), options.getHost())
         .recover(e -> Future.failedFuture(bindFailure("HTTP", options.getPort(), e)))
         .compose(server -> listenAgent())
-        .map(this);
+        .map(v -> {
+          listening = true;
+          return this;
+        });
   }
 
   private Future<Void> listenAgent() {
@@ -106,6 +111,15 @@ public final class DemoBackend {
   private void answerAgent(NetSocket socket) {
     socket.exceptionHandler(e -> {}); // a checker that hangs up early is no concern of ours
     socket.end(Buffer.buffer(agentReply + "\n"));
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** Whether its HTTP and agent listeners are up (what {@code /health/ready} reports). */
+  boolean listening() {
+    return listening;
   }
 
   /** The actual HTTP port. */
@@ -192,6 +206,7 @@ public final class DemoBackend {
    * included, as if the process had been killed.
    */
   public Future<Void> kill() {
+    listening = false;
     List<Future<Void>> closing = new ArrayList<>();
     closing.add(http.close());
     NetServer server = agent;

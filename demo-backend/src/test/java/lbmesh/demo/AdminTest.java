@@ -45,6 +45,19 @@ class AdminTest extends OneBackendTest {
   }
 
   @Test
+  void liveAndReadyReportTheProcessWhateverHealthIsSwitchedTo() {
+    assertEquals(200, client.postJson(backend.port(), "/admin/health", "{\"ok\": false}").status());
+    assertEquals(503, client.get(backend.port(), "/health").status());
+    TestClient.Reply live = client.get(backend.port(), "/health/live");
+    assertEquals(200, live.status());
+    assertEquals("UP", live.json().getString("status"));
+    TestClient.Reply ready = client.get(backend.port(), "/health/ready");
+    assertEquals(200, ready.status());
+    assertEquals("UP", ready.json().getString("status"));
+    assertEquals(0, backend.stats().totalRequests(), "probes of the process are not traffic");
+  }
+
+  @Test
   void agentPortAnswersTheLineThatWasSet() {
     assertEquals("up", readAgentLine());
 
