@@ -488,19 +488,27 @@ skip_gateway() {
   unset 'PIDS[gateway]' 'PIDS[registry]'
   drop_target gateway
 }
+# Starts the registry of a bench cluster (first Hazelcast port) with a fresh admin token, kept in
+# REGISTRY_TOKEN; its PID goes to PIDS[registry].
+start_registry() {
+  local cluster=$1 members=$2 reg_jar=$3
+  REGISTRY_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  mkdir -p "$WORK/registry-data"
+  # shellcheck disable=SC2086
+  env LB_CLUSTER_NAME="$cluster" LB_HZ_PORT=$HZ_PORT LB_MEMBERS="$members" LB_BIND_HOST=127.0.0.1 \
+    LB_HTTP_HOST=127.0.0.1 LB_HTTP_PORT=$REGISTRY_PORT LB_ADMIN_TOKEN="$REGISTRY_TOKEN" \
+    LB_DATA_DIR="$WORK/registry-data" java $REGISTRY_JAVA_OPTS $HZ_LOCAL_OPTS -jar "$reg_jar" >"$WORK/registry.log" 2>&1 &
+  PIDS[registry]=$!
+}
+
 start_gateway() {
   local gw_jar=${GATEWAY_JAR:-$ROOT/gateway/target/gateway.jar}
   local reg_jar=${REGISTRY_JAR:-$ROOT/registry-service/target/registry-service.jar}
   [ -f "$gw_jar" ] || { skip_gateway "$gw_jar is missing (mvn -B -q -pl shared,gateway package -DskipTests)"; return; }
   [ -f "$reg_jar" ] || { skip_gateway "$reg_jar is missing (mvn -B -q -pl shared,registry-service package -DskipTests)"; return; }
   local token cluster="bench-$$" members="127.0.0.1:$HZ_PORT,127.0.0.1:$((HZ_PORT + 1))"
-  token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  mkdir -p "$WORK/registry-data"
-  # shellcheck disable=SC2086
-  env LB_CLUSTER_NAME="$cluster" LB_HZ_PORT=$HZ_PORT LB_MEMBERS="$members" LB_BIND_HOST=127.0.0.1 \
-    LB_HTTP_HOST=127.0.0.1 LB_HTTP_PORT=$REGISTRY_PORT LB_ADMIN_TOKEN="$token" LB_DATA_DIR="$WORK/registry-data" \
-    java $REGISTRY_JAVA_OPTS $HZ_LOCAL_OPTS -jar "$reg_jar" >"$WORK/registry.log" 2>&1 &
-  PIDS[registry]=$!
+  start_registry "$cluster" "$members" "$reg_jar"
+  token=$REGISTRY_TOKEN
   # shellcheck disable=SC2086
   env LB_CLUSTER_NAME="$cluster" LB_HZ_PORT=$HZ_PORT LB_MEMBERS="$members" LB_BIND_HOST=127.0.0.1 \
     LB_HTTP_HOST=127.0.0.1 LB_HTTP_PORT=$GATEWAY_PORT LB_ADMIN_PORT=$GATEWAY_ADMIN_PORT LB_EVENT_LOOPS=$NCPU \
@@ -606,13 +614,8 @@ start_sharing_gateways() {
   fi
   local token cluster="bench-$$" members="" hz
   for ((i = 0; i <= ${#gws[@]}; i++)); do members="$members${members:+,}127.0.0.1:$((HZ_PORT + i))"; done
-  token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  mkdir -p "$WORK/registry-data"
-  # shellcheck disable=SC2086
-  env LB_CLUSTER_NAME="$cluster" LB_HZ_PORT=$HZ_PORT LB_MEMBERS="$members" LB_BIND_HOST=127.0.0.1 \
-    LB_HTTP_HOST=127.0.0.1 LB_HTTP_PORT=$REGISTRY_PORT LB_ADMIN_TOKEN="$token" LB_DATA_DIR="$WORK/registry-data" \
-    java $REGISTRY_JAVA_OPTS $HZ_LOCAL_OPTS -jar "$reg_jar" >"$WORK/registry.log" 2>&1 &
-  PIDS[registry]=$!
+  start_registry "$cluster" "$members" "$reg_jar"
+  token=$REGISTRY_TOKEN
   log "starting registry (pid ${PIDS[registry]}), cluster $cluster; waiting up to ${GATEWAY_WAIT}s"
   wait_200 "http://127.0.0.1:$REGISTRY_PORT/health/ready" "$GATEWAY_WAIT" registry \
     || sharing_fail "the registry was not ready on :$REGISTRY_PORT within ${GATEWAY_WAIT}s" "$WORK/registry.log"
