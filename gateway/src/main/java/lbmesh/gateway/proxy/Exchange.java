@@ -41,9 +41,8 @@ final class Exchange implements PickRequest {
   private final PoolTable pool;
   private final boolean hasBody;
   private final boolean idempotent;
-  private ServerChoice choice;
   private final long now = System.currentTimeMillis();
-  private final long started = System.nanoTime();
+  private final ServerChoice choice;
   private int attempts;
   private boolean clientGone;
   private Attempt current;
@@ -100,6 +99,7 @@ final class Exchange implements PickRequest {
     HttpMethod m = req.method();
     this.idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS
         || m == HttpMethod.TRACE || m == HttpMethod.PUT || m == HttpMethod.DELETE;
+    this.choice = new ServerChoice(pool, this, state.locality(pool.name()), now);
   }
 
   @Override
@@ -118,7 +118,6 @@ final class Exchange implements PickRequest {
   }
 
   void start() {
-    choice = new ServerChoice(pool, this, state.locality(pool.name()), now);
     state.retryBudget().requestStarted();
     req.response().closeHandler(v -> onClientGone());
     req.response().endHandler(v -> finish());
