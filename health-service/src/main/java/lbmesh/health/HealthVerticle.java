@@ -1,7 +1,5 @@
 package lbmesh.health;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
@@ -90,18 +88,7 @@ public final class HealthVerticle extends VerticleBase {
       probesByType.put(type, HealthProbe.create(vertx, type));
     }
     refreshOwnership();
-    var ctx = vertx.getOrCreateContext();
-    hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent e) {
-        ctx.runOnContext(v -> refreshOwnership());
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent e) {
-        ctx.runOnContext(v -> refreshOwnership());
-      }
-    });
+    ClusterBootstrap.onMembershipChange(hz, vertx.getOrCreateContext(), this::refreshOwnership);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> follow(m.body()));
     RegistryFollower follower = new RegistryFollower(vertx, s -> {
       snapshot = s;
