@@ -298,8 +298,10 @@ public final class FailoverVerticle extends VerticleBase {
 
   private void onEvent(Event e) {
     EventType t = e.knownType();
-    if (t == EventType.HEALTH_UP || t == EventType.HEALTH_DOWN || t == EventType.LOAD_CHANGED) {
-      HealthRecord h = HealthRecord.fromJson(e.data());
+    // a load report pushed through the registry is no verdict: before, its missing status read as
+    // "unknown" (counted as capacity) and could hide a server that was down
+    HealthRecord h = HealthRecord.verdictOf(e.type(), e.data());
+    if (h != null) {
       health.put(h.key(), h);
       decide();
     } else if (t == EventType.LEADER_ELECTED && e.epoch() != null) {

@@ -75,19 +75,17 @@ public final class GatewayVerticle extends VerticleBase {
     // health verdicts and agent weights from health-service: the table follows them
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
       String type = m.body().getString("type");
-      if (EventType.HEALTH_UP.wire().equals(type) || EventType.HEALTH_DOWN.wire().equals(type)
-          || EventType.LOAD_CHANGED.wire().equals(type)) {
-        JsonObject d = m.body().getJsonObject("data");
-        if (d != null && d.getString("status") != null) {
-          HealthRecord h = HealthRecord.fromJson(d);
-          state.health(h);
-          if (EventType.HEALTH_UP.wire().equals(type)) {
-            unejectOnActiveCheck(h);
-          }
-        } else if (d != null && d.getString("pool") != null && d.getInteger("weightPercent") != null) {
-          // a load report an agent pushed through the registry API: only its weight applies
-          state.pushedWeight(d.getString("pool"), d.getString("id"), d.getInteger("weightPercent"));
+      JsonObject d = m.body().getJsonObject("data");
+      HealthRecord h = HealthRecord.verdictOf(type, d);
+      if (h != null) {
+        state.health(h);
+        if (EventType.HEALTH_UP.wire().equals(type)) {
+          unejectOnActiveCheck(h);
         }
+      } else if (EventType.LOAD_CHANGED.wire().equals(type) && d != null && d.getString("pool") != null
+          && d.getInteger("weightPercent") != null) {
+        // a load report an agent pushed through the registry API: only its weight applies
+        state.pushedWeight(d.getString("pool"), d.getString("id"), d.getInteger("weightPercent"));
       }
     });
     vertx.setPeriodic(SLOW_START_STEP_MS, id -> {

@@ -101,13 +101,10 @@ public final class HealthVerticle extends VerticleBase {
 
   /** Keeps the verdicts published by every instance (this one included). */
   private void follow(JsonObject event) {
-    String type = event.getString("type");
-    JsonObject d = event.getJsonObject("data");
-    if (d == null || d.getString("status") == null || !(EventType.HEALTH_UP.wire().equals(type)
-        || EventType.HEALTH_DOWN.wire().equals(type) || EventType.LOAD_CHANGED.wire().equals(type))) {
-      return; // not a verdict (a load report pushed through the registry has no status)
+    HealthRecord h = HealthRecord.verdictOf(event.getString("type"), event.getJsonObject("data"));
+    if (h == null) {
+      return;
     }
-    HealthRecord h = HealthRecord.fromJson(d);
     if (HealthRecord.UNKNOWN.equals(h.status())) {
       verdicts.remove(h.key());
     } else {

@@ -48,8 +48,8 @@ public enum EventType {
     };
   }
 
-  /** The type for a wire name, or null when unknown (a newer peer may send types we do not know). */
+  /** The type for a wire name, or null when unknown or missing (a newer peer may send types we do not know). */
   public static EventType fromWire(String wire) {
-    return BY_WIRE.get(wire);
+    return wire == null ? null : BY_WIRE.get(wire);
   }
 }

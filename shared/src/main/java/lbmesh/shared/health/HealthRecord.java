@@ -1,6 +1,7 @@
 package lbmesh.shared.health;
 
 import io.vertx.core.json.JsonObject;
+import lbmesh.shared.event.EventType;
 
 /**
  * A server's health verdict as health-service publishes it: the value in IMap {@code lb.health} (key
@@ -37,6 +38,17 @@ public record HealthRecord(String pool, String id, String status, String reason,
       return registryMax;
     }
     return agent;
+  }
+
+  /**
+   * The verdict an {@code lb.events} event carries: the data of {@code health.up}, {@code health.down} or
+   * {@code load.changed} from health-service; null for any other event, and for an agent's load report
+   * pushed through the registry API (a {@code load.changed} without a status), which is not a verdict.
+   */
+  public static HealthRecord verdictOf(String type, JsonObject data) {
+    EventType t = EventType.fromWire(type);
+    boolean healthType = t == EventType.HEALTH_UP || t == EventType.HEALTH_DOWN || t == EventType.LOAD_CHANGED;
+    return healthType && data != null && data.getString("status") != null ? fromJson(data) : null;
   }
 
   public static String key(String pool, String id) {
