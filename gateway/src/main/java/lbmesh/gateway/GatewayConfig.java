@@ -5,7 +5,8 @@ import lbmesh.shared.launch.Env;
 /**
  * Gateway settings from the environment, with the defaults written here once.
  *
- * @param eventLoops proxy verticle instances (one HTTP server and one backend client pool each)
+ * @param eventLoops the Vert.x event loops of a gateway process (Main sets the pool size); client connections
+ *     are spread over them, each with its own backend connection pools
  * @param maxHeaderBytes request headers above this get 431
  * @param maxUriBytes request lines above this get 414
  * @param clientIdleSeconds a client connection idle this long is closed

@@ -1,6 +1,5 @@
 package lbmesh.gateway;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -95,8 +94,7 @@ public final class GatewayVerticle extends VerticleBase {
     });
     GatewayGroupSettings group = settings.gateway() == null ? GatewayGroupSettings.DEFAULT : settings.gateway();
     role = new TrafficRole(vertx, group, settings.nodeId(), config.promoteHook(),
-        () -> vertx.deployVerticle(() -> new ProxyVerticle(state),
-            new DeploymentOptions().setInstances(config.eventLoops())));
+        () -> vertx.deployVerticle(new ProxyVerticle(state)));
     Future<?> admin = AdminServer.start(vertx, config.host(), config.adminPort(),
         () -> StatusView.build(state, share.board(), AdminServer.baseStatus(vertx, settings)
             .put("gateway", role.toJson())),

@@ -17,7 +17,8 @@ public final class Main {
     Env env = Env.system();
     GatewayConfig config = GatewayConfig.fromEnv(env);
     ClusterSettings settings = ClusterSettings.fromEnv(SERVICE, env);
-    var options = ServiceRuntime.options();
+    // as HAProxy's nbthread: the traffic listener spreads client connections over every event loop
+    var options = ServiceRuntime.options().setEventLoopPoolSize(config.eventLoops());
     if (!env.getBoolean("LB_VERTX_HTTP_METRICS", false)) {
       // per-request Vert.x HTTP metrics cost throughput on the proxy path; the gateway's own lb_* series
       // already give requests, errors and latency per pool and server

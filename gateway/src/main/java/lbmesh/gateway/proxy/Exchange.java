@@ -1,18 +1,30 @@
 package lbmesh.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.ConnectException;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeoutException;
 import lbmesh.gateway.GatewayState;
 import lbmesh.gateway.admin.GatewayMetrics.ServerMeters;
@@ -23,59 +35,96 @@ import lbmesh.gateway.route.ServerSlot;
 import lbmesh.gateway.sticky.StickStore;
 import lbmesh.gateway.sticky.StickyCookie;
 import lbmesh.shared.event.EventType;
-import lbmesh.shared.model.Pool;
 import lbmesh.shared.http.Problem;
+import lbmesh.shared.model.Pool;
 
 /**
  * One client request through the gateway: pick a server, forward, retry on another server when that
- * is safe, stream the answer back. Runs on the event loop of the client connection.
+ * is safe, stream the answer back. Runs on the event loop of the client connection, which is also the
+ * loop of every backend connection it uses.
  *
- * <p>Retries: a connect failure is retried for any method (the body has not been read yet); a failure
- * before the first response byte is retried only for idempotent methods without a body, since a
- * streamed body cannot be replayed. Each retry needs the pool's `retries` and the {@link RetryBudget}.
+ * <p>Retries: a connect failure is retried for any method (no byte of the request went out, and its body
+ * parts received so far are still held); a failure before the first response byte is retried only for
+ * idempotent methods without a body, since a streamed body cannot be replayed. Each retry needs the
+ * pool's `retries` and the {@link RetryBudget}.
+ *
+ * <p>A request asking for a protocol upgrade (a WebSocket handshake) goes to a fresh backend connection;
+ * when the backend answers 101 both connections turn into a raw byte tunnel, as HAProxy does, and the
+ * tunnel holds one of the server's in-flight slots until either side closes.
  */
 final class Exchange implements PickRequest {
+  /** Request body bytes held while no backend connection is ready; beyond this the client is paused. */
+  private static final int MAX_HELD_BODY = 64 * 1024;
+
   private final GatewayState state;
-  private final BackendClients backends;
-  private final HttpServerRequest req;
+  private final ClientConnection client;
+  private final Backends backends;
+  private final HttpRequest head;
   private final PoolTable pool;
+  private final String path;
   private final boolean hasBody;
   private final boolean idempotent;
+  private final boolean upgrade;
   private final long now = System.currentTimeMillis();
   private final ServerChoice choice;
   private int attempts;
   private boolean clientGone;
+  private boolean finished;
   private Attempt current;
+  /** Body parts received and not yet sent upstream (null once they flow straight to a backend). */
+  private ArrayDeque<HttpContent> heldBody = new ArrayDeque<>(0);
+  private int heldBytes;
+  private boolean requestEnded;
+  private boolean headersPrepared;
+  /** The sticky cookie issued to this client (a Set-Cookie value), or null. */
+  private String setCookie;
 
   /**
-   * One try against one server. Its deadline is the connect timeout until the upstream request exists,
-   * then the response-header timeout until the response head arrives.
+   * One try against one server. Its deadline is the connect timeout until a connection is leased, the
+   * response-header timeout until the response head arrives, then the idle timeout, moved on by every
+   * message either way.
    */
-  private final class Attempt extends Deadlines.Entry {
+  private final class Attempt extends Deadlines.Entry implements Backends.Lease, BackendConnection.User {
     final ServerSlot slot;
     final long start = System.nanoTime();
-    HttpClientRequest upstream;
-    /** The connect deadline passed: the attempt already failed over, a late connection is dropped. */
+    BackendConnection conn;
+    /** The connect deadline passed: the attempt already failed over, a late connection goes back unused. */
     boolean abandoned;
     boolean timedOut;
     boolean responded;
     boolean bodyDone;
     boolean ended;
+    boolean tunnel;
+    /** The backend answered 1xx (not 101): that head and its empty end are not relayed. */
+    boolean informational;
+    boolean backendKeepAlive;
+    boolean keepClient;
+    int status;
+    ServerMeters meters;
 
     Attempt(ServerSlot slot) {
       this.slot = slot;
     }
 
     @Override
+    public int connectMs() {
+      return pool.pool().timeouts().connectMs();
+    }
+
+    @Override
     void expire() {
-      if (upstream == null) {
+      if (conn == null) {
         abandoned = true;
+        backends.cancel(slot.address(), this);
         end();
         upstreamFailed(this, new io.netty.channel.ConnectTimeoutException("no connection to " + slot.id()
             + " within " + pool.pool().timeouts().connectMs() + " ms"), true);
       } else if (!responded) {
         timedOut = true;
-        upstream.reset();
+        conn.channel().close();
+      } else {
+        // idle: nothing came from the backend or went to it for the idle timeout
+        conn.channel().close();
       }
     }
 
@@ -87,44 +136,301 @@ final class Exchange implements PickRequest {
         backends.deadlines().disarm(this);
       }
     }
+
+    @Override
+    public void leased(BackendConnection c) {
+      if (abandoned || clientGone) {
+        c.release(true);
+        return;
+      }
+      conn = c;
+      c.attach(this);
+      var timeouts = pool.pool().timeouts();
+      backends.deadlines().arm(this, System.nanoTime() + timeouts.responseHeaderMs() * 1_000_000L);
+      Channel up = c.channel();
+      up.write(upstreamHead(), up.voidPromise());
+      ArrayDeque<HttpContent> held = heldBody;
+      heldBody = null;
+      HttpContent part;
+      boolean endWritten = false;
+      while ((part = held.poll()) != null) {
+        endWritten |= part instanceof LastHttpContent;
+        up.write(part, up.voidPromise());
+      }
+      if (requestEnded && !endWritten) {
+        // a retry of a body-less request: its end went to the attempt that failed
+        up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
+      }
+      up.flush();
+      if (heldBytes > MAX_HELD_BODY) {
+        heldBytes = 0;
+        client.channel().config().setAutoRead(up.isWritable());
+      }
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      if (abandoned) {
+        return;
+      }
+      end();
+      upstreamFailed(this, cause, true);
+    }
+
+    @Override
+    public void onBackendMessage(Object msg) {
+      if (tunnel) {
+        if (!(msg instanceof ByteBuf)) {
+          // the empty end Netty's codec decoded with the 101 head, before it left the pipeline
+          ReferenceCountUtil.release(msg);
+          return;
+        }
+        Channel down = client.channel();
+        down.write(msg, down.voidPromise());
+        if (!down.isWritable()) {
+          conn.channel().config().setAutoRead(false);
+        }
+        return;
+      }
+      if (msg instanceof HttpResponse r) {
+        if (r.decoderResult().isFailure()) {
+          ReferenceCountUtil.release(msg);
+          conn.channel().close();
+          return;
+        }
+        int code = r.status().code();
+        if (code == 101 && upgrade) {
+          onUpgraded(this, r);
+          return;
+        }
+        if (code >= 100 && code < 200) {
+          informational = true;
+          return;
+        }
+        onResponse(this, r);
+      }
+      if (msg instanceof HttpContent c) {
+        if (informational) {
+          informational = !(c instanceof LastHttpContent);
+          c.release();
+          return;
+        }
+        if (!responded || bodyDone || clientGone) {
+          c.release();
+          return;
+        }
+        if (c.decoderResult().isFailure()) {
+          c.release();
+          conn.channel().close();
+          return;
+        }
+        Channel down = client.channel();
+        if (c instanceof LastHttpContent) {
+          down.writeAndFlush(c, down.voidPromise());
+          bodyDone(this, true);
+          return;
+        }
+        down.write(c, down.voidPromise());
+        backends.deadlines().arm(this, System.nanoTime() + pool.pool().timeouts().idleMs() * 1_000_000L);
+        if (!down.isWritable()) {
+          conn.channel().config().setAutoRead(false);
+        }
+      }
+    }
+
+    @Override
+    public void onBackendReadComplete() {
+      if (responded && !bodyDone || tunnel) {
+        client.channel().flush();
+      }
+    }
+
+    @Override
+    public void onBackendClosed(Throwable cause) {
+      if (tunnel) {
+        end();
+        client.channel().close();
+        return;
+      }
+      if (!responded) {
+        end();
+        Throwable why;
+        var timeouts = pool.pool().timeouts();
+        if (timedOut) {
+          why = new TimeoutException("no response headers within " + timeouts.responseHeaderMs() + " ms");
+        } else if (cause != null) {
+          why = cause;
+        } else {
+          why = new IOException("the connection closed before the response head");
+        }
+        upstreamFailed(this, why, false);
+      } else if (!bodyDone) {
+        bodyDone(this, false);
+      }
+    }
+
+    @Override
+    public void onBackendWritable(boolean writable) {
+      if (heldBody == null && (!requestEnded || tunnel) && !clientGone) {
+        client.channel().config().setAutoRead(writable);
+      }
+    }
   }
 
-  Exchange(GatewayState state, BackendClients backends, HttpServerRequest req, PoolTable pool) {
-    this.state = state;
-    this.backends = backends;
-    this.req = req;
+  Exchange(ClientConnection client, HttpRequest head, PoolTable pool) {
+    this.client = client;
+    this.state = client.state();
+    this.backends = client.backends();
+    this.head = head;
     this.pool = pool;
-    String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    this.hasBody = req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null || (cl != null && !cl.trim().equals("0"));
-    HttpMethod m = req.method();
+    this.path = pathOf(head.uri());
+    this.requestEnded = head instanceof LastHttpContent;
+    HttpHeaders h = head.headers();
+    this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+    HttpMethod m = head.method();
     this.idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS
         || m == HttpMethod.TRACE || m == HttpMethod.PUT || m == HttpMethod.DELETE;
+    String connection = h.get(HttpHeaderNames.CONNECTION);
+    this.upgrade = h.contains(HttpHeaderNames.UPGRADE) && connection != null
+        && Forwarding.isNamed(connection, "upgrade");
     this.choice = new ServerChoice(pool, this, state.locality(pool.name()), now);
+  }
+
+  /** The path of a request target: origin form (`/a?b`) or absolute form (`http://host/a?b`). */
+  static String pathOf(String uri) {
+    int from = 0;
+    if (!uri.startsWith("/")) {
+      int scheme = uri.indexOf("://");
+      if (scheme > 0) {
+        int slash = uri.indexOf('/', scheme + 3);
+        if (slash < 0) {
+          return "/";
+        }
+        from = slash;
+      }
+    }
+    int q = uri.indexOf('?', from);
+    int end = q < 0 ? uri.length() : q;
+    int hash = uri.indexOf('#', from);
+    if (hash >= 0 && hash < end) {
+      end = hash;
+    }
+    return from == 0 && end == uri.length() ? uri : uri.substring(from, end);
   }
 
   @Override
   public String clientAddress() {
-    return req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
+    return client.clientAddress();
   }
 
   @Override
   public String path() {
-    return req.path();
+    return path;
   }
 
   @Override
   public String query() {
-    return req.query();
+    String uri = head.uri();
+    int q = uri.indexOf('?');
+    return q < 0 ? null : uri.substring(q + 1);
   }
 
   void start() {
     state.retryBudget().requestStarted();
-    req.response().closeHandler(v -> onClientGone());
-    req.response().endHandler(v -> finish());
     if (pool.pool().sticky().mode().equals("none")) {
       tryNext(null);
     } else {
       stick();
+    }
+  }
+
+  // ---- the client side
+
+  /** A part of the request's body from the client. */
+  void requestContent(HttpContent part) {
+    if (part instanceof LastHttpContent) {
+      requestEnded = true;
+    }
+    if (finished || clientGone) {
+      part.release();
+      return;
+    }
+    if (heldBody != null) {
+      heldBody.add(part);
+      heldBytes += part.content().readableBytes();
+      if (heldBytes > MAX_HELD_BODY) {
+        client.channel().config().setAutoRead(false);
+      }
+      return;
+    }
+    Attempt a = current;
+    if (a == null || a.conn == null || a.ended && !a.tunnel) {
+      part.release();
+      return;
+    }
+    Channel up = a.conn.channel();
+    up.write(part, up.voidPromise());
+    backends.deadlines().arm(a, System.nanoTime() + (a.responded ? pool.pool().timeouts().idleMs()
+        : pool.pool().timeouts().responseHeaderMs()) * 1_000_000L);
+    if (!up.isWritable()) {
+      client.channel().config().setAutoRead(false);
+    }
+  }
+
+  /** Raw bytes from the client once the connection is a tunnel. */
+  void tunnelFromClient(Object msg) {
+    if (upgrading != null) {
+      upgrading.add(msg);
+      return;
+    }
+    Attempt a = current;
+    if (a == null || a.conn == null || !a.conn.channel().isActive()) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    Channel up = a.conn.channel();
+    up.write(msg, up.voidPromise());
+    if (!up.isWritable()) {
+      client.channel().config().setAutoRead(false);
+    }
+  }
+
+  /** The client's read burst ended: send on what it brought. */
+  void flushUpstream() {
+    Attempt a = current;
+    if (a != null && a.conn != null && heldBody == null) {
+      a.conn.channel().flush();
+    }
+  }
+
+  void clientWritable(boolean writable) {
+    Attempt a = current;
+    if (a != null && a.conn != null && (a.responded || a.tunnel)) {
+      a.conn.channel().config().setAutoRead(writable);
+    }
+  }
+
+  void clientGone() {
+    clientGone = true;
+    releaseHeld();
+    Attempt a = current;
+    if (a != null && !a.ended) {
+      if (a.conn != null) {
+        a.conn.channel().close();
+      }
+      a.end();
+    } else if (a != null && a.tunnel && a.conn != null) {
+      a.conn.channel().close();
+    }
+    finish();
+  }
+
+  private void releaseHeld() {
+    if (heldBody != null) {
+      HttpContent c;
+      while ((c = heldBody.poll()) != null) {
+        c.release();
+      }
     }
   }
 
@@ -135,24 +441,45 @@ final class Exchange implements PickRequest {
     Pool.Sticky cfg = pool.pool().sticky();
     return switch (cfg.mode()) {
       case "cookie" -> {
-        var c = req.getCookie(cfg.cookieName());
-        String key = c == null ? null : state.stickyCookie().verify(pool.name(), c.getValue());
+        String key = null;
+        String header = head.headers().get(HttpHeaderNames.COOKIE);
+        if (header != null) {
+          for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+            if (c.name().equals(cfg.cookieName())) {
+              key = state.stickyCookie().verify(pool.name(), c.value());
+              break;
+            }
+          }
+        }
         if (key == null) {
           key = StickyCookie.newKey();
-          req.response().addCookie(io.vertx.core.http.Cookie.cookie(cfg.cookieName(),
-              state.stickyCookie().issue(pool.name(), key)).setPath("/").setHttpOnly(true)
-              .setSameSite(io.vertx.core.http.CookieSameSite.LAX));
+          DefaultCookie c = new DefaultCookie(cfg.cookieName(), state.stickyCookie().issue(pool.name(), key));
+          c.setPath("/");
+          c.setHttpOnly(true);
+          c.setSameSite(CookieHeaderNames.SameSite.Lax);
+          setCookie = ServerCookieEncoder.STRICT.encode(c);
         }
         yield key;
       }
       case "source-ip" -> clientAddress();
-      default -> cfg.headerName() == null ? null : req.getHeader(cfg.headerName());
+      default -> cfg.headerName() == null ? null : head.headers().get(cfg.headerName());
     };
   }
 
   /** A stuck client may stay on a `ready` or `drain` server that is up and not ejected. */
   private boolean stickUsable(ServerSlot s) {
     return s.keepsStickyClients() && !s.stats().isEjected(now);
+  }
+
+  /** Runs `then` on this exchange's event loop (a stick-table future may complete on a Hazelcast thread). */
+  private <T> Handler<AsyncResult<T>> onLoop(Handler<AsyncResult<T>> then) {
+    return ar -> {
+      if (backends.loop.inEventLoop()) {
+        then.handle(ar);
+      } else {
+        backends.loop.execute(() -> then.handle(ar));
+      }
+    };
   }
 
   private void stick() {
@@ -163,7 +490,7 @@ final class Exchange implements PickRequest {
     }
     int ttl = pool.pool().sticky().ttlSeconds();
     StickStore store = state.stickStore();
-    store.get(pool.name(), key).onComplete(ar -> {
+    store.get(pool.name(), key).onComplete(onLoop(ar -> {
       String sid = ar.succeeded() ? ar.result() : null;
       ServerSlot stuck = sid == null ? null : pool.byId(sid);
       if (stuck != null && stickUsable(stuck)) {
@@ -180,11 +507,11 @@ final class Exchange implements PickRequest {
       Future<String> decided = sid == null
           ? store.putIfAbsent(pool.name(), key, picked.id(), ttl)
           : store.replace(pool.name(), key, sid, picked.id(), ttl);
-      decided.onComplete(d -> {
+      decided.onComplete(onLoop(d -> {
         ServerSlot winner = d.succeeded() ? pool.byId(d.result()) : null;
         go(winner != null && stickUsable(winner) ? winner : picked);
-      });
-    });
+      }));
+    }));
   }
 
   /** Forwards to a chosen server, or falls back to the balancer when it is full. */
@@ -211,10 +538,9 @@ final class Exchange implements PickRequest {
         failWith(lastError);
       } else {
         state.metrics().unavailable(pool.name());
-        req.response().putHeader("Retry-After", "1");
         respond(Problem.of(503, "Service Unavailable", pool.eligibleCount() == 0
             ? "pool '" + pool.name() + "' has no server taking requests"
-            : "every server of pool '" + pool.name() + "' is down, ejected or at maxConnections"));
+            : "every server of pool '" + pool.name() + "' is down, ejected or at maxConnections"), true);
       }
       return;
     }
@@ -223,121 +549,115 @@ final class Exchange implements PickRequest {
   }
 
   /**
-   * The headers every attempt sends: the client's, edited in place once (hop-by-hop and Expect removed,
-   * X-Forwarded-* added), which saves copying them into a new map per request; Vert.x copies them into
-   * each upstream request anyway.
+   * The head every attempt sends: the client's, edited in place once (hop-by-hop headers and Expect
+   * removed, X-Forwarded-* added; an upgrade keeps its Upgrade and Connection), always as HTTP/1.1 on a
+   * keep-alive connection.
    */
-  private MultiMap upstreamHeaders() {
+  private HttpRequest upstreamHead() {
     if (!headersPrepared) {
       headersPrepared = true;
-      MultiMap headers = req.headers();
+      HttpHeaders headers = head.headers();
+      boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+      String upgradeTo = upgrade ? headers.get(HttpHeaderNames.UPGRADE) : null;
       Forwarding.stripHopByHop(headers);
-      headers.remove(HttpHeaders.EXPECT);
-      String host = headers.get(HttpHeaders.HOST);
-      Forwarding.addForwarded(headers, clientAddress(), req.isSSL() ? "https" : "http", host);
+      headers.remove(HttpHeaderNames.EXPECT);
+      if (chunked) {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+      if (upgradeTo != null) {
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+      }
+      Forwarding.addForwarded(headers, clientAddress(), "http", headers.get(HttpHeaderNames.HOST));
+      head.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
-    return req.headers();
+    return head;
   }
-
-  private boolean headersPrepared;
 
   private void forward(Attempt a) {
     current = a;
-    var timeouts = pool.pool().timeouts();
-    RequestOptions opts = new RequestOptions()
-        .setServer(a.slot.address())
-        .setMethod(req.method())
-        .setURI(req.uri())
-        .setHeaders(upstreamHeaders());
-    Deadlines deadlines = backends.deadlines();
-    deadlines.arm(a, a.start + timeouts.connectMs() * 1_000_000L);
-    backends.client(timeouts).request(opts).onComplete(ar -> {
-      if (a.abandoned) {
-        if (ar.succeeded()) {
-          ar.result().reset();
-        }
-        return;
-      }
-      if (ar.failed()) {
-        a.end();
-        upstreamFailed(a, ar.cause(), true);
-        return;
-      }
-      HttpClientRequest up = ar.result();
-      a.upstream = up;
-      if (clientGone) {
-        up.reset();
-        a.end();
-        return;
-      }
-      deadlines.arm(a, System.nanoTime() + timeouts.responseHeaderMs() * 1_000_000L);
-      Future<HttpClientResponse> response;
-      if (hasBody) {
-        if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-          up.setChunked(true);
-        }
-        response = up.send(req);
-      } else {
-        response = up.send();
-      }
-      response.onComplete(r -> onResponse(a, r));
-    });
+    if (heldBody == null) {
+      // a retry after a failure past the connect: only body-less requests get here, nothing to resend
+      heldBody = new ArrayDeque<>(0);
+    }
+    backends.deadlines().arm(a, a.start + pool.pool().timeouts().connectMs() * 1_000_000L);
+    if (upgrade) {
+      backends.connectUnpooled(a.slot.address(), a);
+    } else {
+      backends.lease(a.slot.address(), a);
+    }
   }
 
-  private void onResponse(Attempt a, AsyncResult<HttpClientResponse> ar) {
-    if (ar.failed()) {
-      a.end();
-      var timeouts = pool.pool().timeouts();
-      Throwable cause = ar.cause();
-      if (a.timedOut) {
-        cause = new TimeoutException("no response headers within " + timeouts.responseHeaderMs() + " ms");
-      } else if (System.nanoTime() - a.start >= timeouts.idleMs() * 1_000_000L) {
-        // the connection's idle timeout closed it before the response head came
-        cause = new TimeoutException("connection idle for " + timeouts.idleMs() + " ms");
-      }
-      upstreamFailed(a, cause, false);
-      return;
-    }
+  private void onResponse(Attempt a, HttpResponse r) {
     a.responded = true;
-    backends.deadlines().disarm(a);
-    HttpClientResponse up = ar.result();
+    var timeouts = pool.pool().timeouts();
+    backends.deadlines().arm(a, System.nanoTime() + timeouts.idleMs() * 1_000_000L);
     if (clientGone) {
-      a.upstream.reset();
+      a.conn.channel().close();
       a.end();
       return;
     }
-    HttpServerResponse resp = req.response();
-    resp.setStatusCode(up.statusCode());
-    String reason = up.statusMessage();
-    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(up.statusCode()).reasonPhrase())) {
-      resp.setStatusMessage(reason);
-    }
-    MultiMap headers = resp.headers();
-    headers.addAll(up.headers());
+    a.status = r.status().code();
+    a.meters = state.metrics().meters(a.slot);
+    a.backendKeepAlive = HttpUtil.isKeepAlive(r);
+    HttpHeaders headers = r.headers();
     Forwarding.stripHopByHop(headers);
     if (state.config().exposeServerHeader()) {
-      resp.putHeader("X-LB-Server", a.slot.id());
+      headers.set("X-LB-Server", a.slot.id());
     }
-    if (up.getHeader(HttpHeaders.CONTENT_LENGTH) == null && req.method() != HttpMethod.HEAD
-        && up.statusCode() != 204 && up.statusCode() != 304) {
-      resp.setChunked(true);
+    if (setCookie != null) {
+      headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
     }
-    ServerMeters meters = state.metrics().meters(a.slot);
-    int status = up.statusCode();
-    // relayed by hand rather than with up.pipe(): the same back-pressure, without a Pipe and its futures
-    up.handler(buf -> {
-      resp.write(buf);
-      if (resp.writeQueueFull()) {
-        up.pause();
-        resp.drainHandler(v -> up.resume());
+    // the answer to a request whose body is still coming closes the connection rather than leave it half-read
+    a.keepClient = requestEnded && HttpUtil.isKeepAlive(head);
+    boolean bodyAllowed = head.method() != HttpMethod.HEAD && a.status != 204 && a.status != 304;
+    if (bodyAllowed && !HttpUtil.isContentLengthSet(r)) {
+      if (head.protocolVersion() == HttpVersion.HTTP_1_0) {
+        a.keepClient = false; // no chunked encoding for HTTP/1.0: the close ends the body
+      } else {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
       }
-    });
-    up.exceptionHandler(err -> bodyDone(a, meters, status, false));
-    up.endHandler(v -> resp.end().onComplete(end -> bodyDone(a, meters, status, end.succeeded())));
+    }
+    client.keepAliveHeader(r, a.keepClient);
+    client.channel().write(r, client.channel().voidPromise());
   }
 
+  private void onUpgraded(Attempt a, HttpResponse r) {
+    a.responded = true;
+    a.tunnel = true;
+    backends.deadlines().disarm(a);
+    if (clientGone) {
+      a.conn.channel().close();
+      a.end();
+      return;
+    }
+    if (state.config().exposeServerHeader()) {
+      r.headers().set("X-LB-Server", a.slot.id());
+    }
+    // Raw bytes from here on. The 101 goes out through the client's codec, then each codec leaves its
+    // pipeline and hands on the bytes it holds: the client's to the backend (held here until the backend's
+    // codec is gone too, since it would refuse raw bytes), the backend's to the client.
+    client.channel().write(r, client.channel().voidPromise());
+    upgrading = new ArrayDeque<>(0);
+    client.upgrade();
+    a.conn.upgrade();
+    Channel up = a.conn.channel();
+    Object early;
+    while ((early = upgrading.poll()) != null) {
+      up.write(early, up.voidPromise());
+    }
+    upgrading = null;
+    up.flush();
+    client.channel().flush();
+    OutlierDetector.success(a.slot.stats());
+    finish();
+  }
+
+  /** Client bytes that came while both codecs left their pipelines (an upgrade), or null. */
+  private ArrayDeque<Object> upgrading;
+
   /** The answer's body is through (`complete`) or broke off; runs once per attempt. */
-  private void bodyDone(Attempt a, ServerMeters meters, int status, boolean complete) {
+  private void bodyDone(Attempt a, boolean complete) {
     if (a.bodyDone) {
       return;
     }
@@ -345,21 +665,25 @@ final class Exchange implements PickRequest {
     long nanos = System.nanoTime() - a.start;
     a.end();
     if (complete) {
-      meters.response(status, nanos);
+      a.meters.response(a.status, nanos);
       a.slot.stats().recordLatency(nanos / 1e6);
-      if (status >= 500) {
+      if (a.status >= 500) {
         outlierFailure(a);
       } else {
         OutlierDetector.success(a.slot.stats());
       }
+      a.conn.release(a.backendKeepAlive && requestEnded);
+      finish();
+      client.exchangeDone(a.keepClient);
     } else {
       // the server or the client broke off mid-answer: nothing can be retried once bytes went out
-      meters.resets().increment();
+      a.meters.resets().increment();
       if (!clientGone) {
         outlierFailure(a);
       }
-      a.upstream.reset();
-      req.response().reset();
+      a.conn.channel().close();
+      client.channel().close();
+      finish();
     }
   }
 
@@ -372,16 +696,12 @@ final class Exchange implements PickRequest {
     (timeout ? meters.timeouts() : beforeSend ? meters.connectErrors() : meters.resets()).increment();
     outlierFailure(a);
     boolean safe = beforeSend || (idempotent && !hasBody && !a.timedOut);
-    if (safe && attempts <= pool.pool().retries() && takeRetry()) {
+    if (safe && attempts <= pool.pool().retries() && state.retryBudget().tryRetry()) {
       state.metrics().retry();
       tryNext(cause);
     } else {
       failWith(cause);
     }
-  }
-
-  private boolean takeRetry() {
-    return state.retryBudget().tryRetry();
   }
 
   private void outlierFailure(Attempt a) {
@@ -399,11 +719,19 @@ final class Exchange implements PickRequest {
     String server = current == null ? "?" : current.slot.id();
     if (timeout) {
       respond(Problem.of(504, "Gateway Timeout", "server '" + server + "' of pool '" + pool.name()
-          + "' did not answer in time"));
+          + "' did not answer in time"), false);
     } else {
       respond(Problem.of(502, "Bad Gateway", "server '" + server + "' of pool '" + pool.name() + "' failed: "
-          + (cause instanceof ConnectException ? "connection refused" : cause.getClass().getSimpleName())));
+          + describe(cause)), false);
     }
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof ConnectException || cause.getCause() instanceof ConnectException) {
+      return "connection refused";
+    }
+    return cause instanceof IOException && cause.getMessage() != null ? cause.getMessage()
+        : cause.getClass().getSimpleName();
   }
 
   private static boolean isConnectTimeout(Throwable t) {
@@ -411,30 +739,15 @@ final class Exchange implements PickRequest {
         || (t.getMessage() != null && t.getMessage().contains("connection timed out"));
   }
 
-  private void respond(Problem p) {
-    if (clientGone || req.response().headWritten()) {
+  private void respond(Problem p, boolean retryAfter) {
+    if (clientGone || finished) {
       return;
     }
-    if (hasBody && !req.isEnded()) {
-      // the body was never forwarded: drop it and close, so the connection is not left half-read
-      req.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    p.send(req.response());
-  }
-
-  private void onClientGone() {
-    clientGone = true;
-    Attempt a = current;
-    if (a != null && !a.ended) {
-      if (a.upstream != null) {
-        a.upstream.reset();
-      }
-      a.end();
-    }
+    releaseHeld();
     finish();
+    // a body not (all) forwarded is dropped: the connection closes rather than be left half-read
+    client.respond(p, retryAfter, setCookie, !hasBody || requestEnded);
   }
-
-  private boolean finished;
 
   private void finish() {
     if (finished) {
@@ -443,5 +756,4 @@ final class Exchange implements PickRequest {
     finished = true;
     state.retryBudget().requestEnded();
   }
-
 }

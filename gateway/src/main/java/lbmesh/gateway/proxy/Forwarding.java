@@ -1,7 +1,7 @@
 package lbmesh.gateway.proxy;
 
-import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +21,8 @@ public final class Forwarding {
    * does per request; the common case (no hop-by-hop header but `Connection: keep-alive`) allocates nothing
    * beyond the iterator.
    */
-  public static void stripHopByHop(MultiMap headers) {
-    String connection = headers.get(HttpHeaders.CONNECTION);
+  public static void stripHopByHop(HttpHeaders headers) {
+    String connection = headers.get(HttpHeaderNames.CONNECTION);
     List<String> doomed = null;
     for (Map.Entry<String, String> e : headers) {
       String k = e.getKey();
@@ -80,7 +80,7 @@ public final class Forwarding {
   }
 
   /** Adds X-Forwarded-For (appended to any the client sent), -Proto and -Host. */
-  public static void addForwarded(MultiMap headers, String clientIp, String scheme, String host) {
+  public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String host) {
     String xff = headers.get("X-Forwarded-For");
     headers.set("X-Forwarded-For", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
     headers.set("X-Forwarded-Proto", scheme);

@@ -1,34 +1,47 @@
 package lbmesh.gateway.proxy;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import java.util.IdentityHashMap;
+import io.vertx.core.internal.VertxInternal;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import lbmesh.gateway.GatewayConfig;
 import lbmesh.gateway.GatewayState;
-import lbmesh.gateway.route.PoolTable;
-import lbmesh.shared.http.Problem;
 
 /**
- * The traffic listener on one event loop: its own HTTP server (the port is shared by every instance)
- * and its own backend connection pool, so a request never hops threads.
+ * The traffic listener: an HTTP/1.1 reverse proxy written on Netty, running on Vert.x's own event loops.
+ * Each client connection lives on one event loop, with that loop's backend connection pools
+ * ({@link Backends}), so a request never hops threads and nothing on its path locks.
  *
- * <p>Hand-written on Vert.x's HttpClient rather than vertx-http-proxy: in 5.0.7 that library turns
- * every upstream failure into 502 (no 504), cannot retry once the origin request exists, adds no
- * X-Forwarded-* headers and offers no hook between "connected" and "first response byte", which is
- * exactly where retries and timeouts must be decided.
+ * <p>Written on Netty rather than on vertx-http-proxy or Vert.x's HttpServer and HttpClient: in 5.0.7
+ * vertx-http-proxy turns every upstream failure into 502 (no 504), cannot retry once the origin request
+ * exists, adds no X-Forwarded-* headers and offers no hook between "connected" and "first response byte".
+ * The first gateway was built on Vert.x's HttpServer and HttpClient instead; it reached 0.66-0.73 of
+ * HAProxy's requests/s on the same machine, and a JFR profile put nine tenths of its time in Vert.x's
+ * per-request objects (request and response wrappers, futures, a duplicated context, a header copy into
+ * every upstream request) rather than in the proxy's own work. A relay of Netty's decoded HTTP objects
+ * between a client connection and a pooled backend connection, as here, does no such per-request work
+ * beyond Netty's codec (numbers in bench/README.md).
  */
 public final class ProxyVerticle extends VerticleBase {
   private final GatewayState state;
-  private final Map<HttpConnection, Long> headerTimers = new IdentityHashMap<>();
-  private BackendClients backends;
-  private WebSocketClient wsClient;
+  private final Map<EventLoop, Backends> backends = new ConcurrentHashMap<>();
+  private final ChannelGroup clients = new DefaultChannelGroup("lbmesh-clients", GlobalEventExecutor.INSTANCE);
+  private Channel listener;
 
   public ProxyVerticle(GatewayState state) {
     this.state = state;
@@ -37,61 +50,54 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig cfg = state.config();
-    backends = new BackendClients(vertx, cfg.backendPoolSize());
-    vertx.setPeriodic(Deadlines.TICK_MS, id -> backends.deadlines().sweep(System.nanoTime()));
-    wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
-        .setMaxMessageSize(16 << 20));
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(cfg.host())
-        .setPort(cfg.httpPort())
-        .setMaxHeaderSize(cfg.maxHeaderBytes())
+    VertxInternal vx = (VertxInternal) vertx;
+    HttpDecoderConfig decoding = new HttpDecoderConfig()
         .setMaxInitialLineLength(cfg.maxUriBytes())
-        .setIdleTimeout(cfg.clientIdleSeconds())
-        .setTcpNoDelay(true)
-        .setHandle100ContinueAutomatically(true)
-        // HTTP/1.1 only: with h2c detection on, Vert.x calls the connection handler only once the first
-        // request head is complete, and the header-read timeout below could never fire
-        .setHttp2ClearTextEnabled(false)
-        .setMaxWebSocketFrameSize(1 << 20)
-        .setMaxWebSocketMessageSize(16 << 20));
-    server.connectionHandler(this::onConnection);
-    server.requestHandler(this::onRequest);
-    return server.listen();
-  }
-
-  /** A slow client (slowloris) must finish its first request head in time. */
-  private void onConnection(HttpConnection conn) {
-    long timer = vertx.setTimer(state.config().headerTimeoutMs(), id -> {
-      headerTimers.remove(conn);
-      conn.close();
-    });
-    headerTimers.put(conn, timer);
-    conn.closeHandler(v -> {
-      Long t = headerTimers.remove(conn);
-      if (t != null) {
-        vertx.cancelTimer(t);
+        .setMaxHeaderSize(cfg.maxHeaderBytes());
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(vx.acceptorEventLoopGroup(), vx.eventLoopGroup())
+        .channelFactory(vx.transport().serverChannelFactory(false))
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            clients.add(ch);
+            Backends loop = backends.computeIfAbsent(ch.eventLoop(),
+                l -> new Backends(vx, l, cfg.backendPoolSize()));
+            if (cfg.clientIdleSeconds() > 0) {
+              ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, cfg.clientIdleSeconds()));
+            }
+            ch.pipeline().addLast("http", new HttpServerCodec(decoding));
+            ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
+            ch.pipeline().addLast("relay", new ClientConnection(state, loop));
+          }
+        });
+    Promise<Void> bound = Promise.promise();
+    ChannelFuture f = bootstrap.bind(cfg.host(), cfg.httpPort());
+    f.addListener(done -> {
+      if (done.isSuccess()) {
+        listener = f.channel();
+        bound.complete();
+      } else {
+        bound.fail(done.cause());
       }
     });
+    return bound.future();
   }
 
-  private void onRequest(HttpServerRequest req) {
-    Long t = headerTimers.remove(req.connection());
-    if (t != null) {
-      vertx.cancelTimer(t);
-    }
-    PoolTable pool = state.table().match(req.getHeader("Host"), req.path());
-    if (pool == null) {
-      req.response().putHeader("Retry-After", "1");
-      Problem.of(503, "Service Unavailable", state.loaded()
-          ? "no route matches and there is no pool 'default'" : "the gateway has no routing table yet")
-          .send(req.response());
-      return;
-    }
-    if (req.canUpgradeToWebSocket()) {
-      new WebSocketTunnel(state, wsClient, req, pool).start();
-      return;
-    }
-    req.pause();
-    new Exchange(state, backends, req, pool).start();
+  /** Closes the listener and every client connection, then each loop's backend connections. */
+  @Override
+  public Future<?> stop() {
+    Promise<Void> closed = Promise.promise();
+    Channel l = listener;
+    listener = null;
+    (l == null ? GlobalEventExecutor.INSTANCE.<Void>newSucceededFuture(null) : l.close()).addListener(v ->
+        clients.close().addListener(c -> {
+          backends.values().forEach(b -> b.loop.execute(b::close));
+          closed.complete();
+        }));
+    return closed.future();
   }
 }

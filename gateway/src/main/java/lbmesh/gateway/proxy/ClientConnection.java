@@ -1,0 +1,270 @@
+package lbmesh.gateway.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.logging.Logger;
+import lbmesh.gateway.GatewayState;
+import lbmesh.gateway.route.PoolTable;
+import lbmesh.shared.http.Problem;
+
+/**
+ * One client connection to the traffic port: the last handler of its pipeline, after Netty's HTTP/1.1
+ * server codec. It runs one {@link Exchange} at a time. Requests a client pipelines behind the current one
+ * wait here, in order, with reading paused, until the current answer is through.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = Logger.getLogger(ClientConnection.class.getName());
+
+  private final GatewayState state;
+  private final Backends backends;
+  private Channel channel;
+  private String clientAddress;
+  private Exchange current;
+  /** The current request's head came and its last body part did not yet. */
+  private boolean requestOpen;
+  /** Messages of requests pipelined behind the current one. */
+  private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
+  private boolean tunnel;
+  private boolean closing;
+  private boolean sawRequest;
+  /** The head of the request being answered. */
+  private HttpRequest head;
+  /** A new connection must complete its first request head within the header timeout (slowloris). */
+  private final Deadlines.Entry headerDeadline = new Deadlines.Entry() {
+    @Override
+    void expire() {
+      channel.close();
+    }
+  };
+
+  ClientConnection(GatewayState state, Backends backends) {
+    this.state = state;
+    this.backends = backends;
+  }
+
+  GatewayState state() {
+    return state;
+  }
+
+  Backends backends() {
+    return backends;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  String clientAddress() {
+    if (clientAddress == null) {
+      clientAddress = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+          ? a.getAddress().getHostAddress() : "";
+    }
+    return clientAddress;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+    backends.deadlines().arm(headerDeadline, System.nanoTime() + state.config().headerTimeoutMs() * 1_000_000L);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tunnel) {
+      current.tunnelFromClient(msg);
+      return;
+    }
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (current != null && !requestOpen || !queued.isEmpty()) {
+      // pipelined behind the current request: answered in order, once the current one is through
+      queued.add(msg);
+      channel.config().setAutoRead(false);
+      return;
+    }
+    dispatch(msg);
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      if (!sawRequest) {
+        sawRequest = true;
+        backends.deadlines().disarm(headerDeadline);
+      }
+      requestOpen = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
+      DecoderResult dr = req.decoderResult();
+      if (dr.isFailure()) {
+        ReferenceCountUtil.release(msg);
+        rejectMalformed(dr.cause());
+        return;
+      }
+      head = req;
+      PoolTable pool = state.table().match(req.headers().get(HttpHeaderNames.HOST), Exchange.pathOf(req.uri()));
+      if (pool == null) {
+        String detail = state.loaded() ? "no route matches and there is no pool 'default'"
+            : "the gateway has no routing table yet";
+        respond(Problem.of(503, "Service Unavailable", detail), true, null, !requestOpen);
+        return;
+      }
+      current = new Exchange(this, req, pool);
+      current.start();
+    } else if (msg instanceof HttpContent c) {
+      if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+        requestOpen = false;
+      }
+      if (current != null) {
+        current.requestContent(c);
+      } else {
+        c.release();
+      }
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** A request head Netty's decoder refused: 414 or 431 for the limits, 400 otherwise; then close. */
+  private void rejectMalformed(Throwable cause) {
+    Problem p;
+    if (cause instanceof TooLongHttpLineException) {
+      p = Problem.of(414, "URI Too Long", "the request line is longer than " + state.config().maxUriBytes() + " bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      p = Problem.of(431, "Request Header Fields Too Large", "the request headers are larger than "
+          + state.config().maxHeaderBytes() + " bytes");
+    } else {
+      p = Problem.of(400, "Bad Request", "malformed HTTP request: " + cause.getMessage());
+    }
+    LOG.fine(() -> "refused a request from " + clientAddress() + ": " + cause);
+    respond(p, false, null, false);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange e = current;
+    if (e != null) {
+      e.flushUpstream();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    backends.deadlines().disarm(headerDeadline);
+    Exchange e = current;
+    current = null;
+    if (e != null) {
+      e.clientGone();
+    }
+    Object m;
+    while ((m = queued.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Exchange e = current;
+    if (e != null) {
+      e.clientWritable(channel.isWritable());
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // the client idle timeout: nothing read or written for that long
+      ctx.close();
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.fine(() -> "client connection " + clientAddress() + " failed: " + cause);
+    ctx.close();
+  }
+
+  /** The request was answered completely; `keepAlive`: the connection may carry the next one. */
+  void exchangeDone(boolean keepAlive) {
+    current = null;
+    head = null;
+    if (!keepAlive) {
+      closing = true;
+      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    // the requests the client pipelined meanwhile, in order
+    Object m;
+    while ((current == null || requestOpen) && !closing && (m = queued.poll()) != null) {
+      dispatch(m);
+    }
+    if (queued.isEmpty() && !tunnel) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** From now on bytes flow raw both ways (a 101 answer went out): the HTTP codec leaves the pipeline. */
+  void upgrade() {
+    tunnel = true;
+    channel.config().setAutoRead(true);
+    channel.pipeline().remove("http");
+    if (channel.pipeline().get("continue") != null) {
+      channel.pipeline().remove("continue");
+    }
+  }
+
+  /**
+   * Answers the current request with a problem+json body. `retryAfter` adds Retry-After: 1; `setCookie`,
+   * when not null, is a Set-Cookie value. `reusable`: false when the request's body was not (all) read,
+   * so the connection closes after the answer rather than be left half-read.
+   */
+  void respond(Problem p, boolean retryAfter, String setCookie, boolean reusable) {
+    byte[] body = p.toJson().encode().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(p.status()),
+        Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, Problem.CONTENT_TYPE);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (retryAfter) {
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    }
+    if (setCookie != null) {
+      r.headers().add(HttpHeaderNames.SET_COOKIE, setCookie);
+    }
+    boolean keepAlive = reusable && head != null && HttpUtil.isKeepAlive(head);
+    keepAliveHeader(r, keepAlive);
+    channel.writeAndFlush(r, channel.voidPromise());
+    exchangeDone(keepAlive);
+  }
+
+  /** Says in an answer's headers whether the connection stays open, as the client's HTTP version needs. */
+  void keepAliveHeader(HttpResponse r, boolean keepAlive) {
+    if (!keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (head != null && head.protocolVersion() == HttpVersion.HTTP_1_0) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+}
