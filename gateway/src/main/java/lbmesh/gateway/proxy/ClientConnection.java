@@ -48,8 +48,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private boolean tunnel;
   private boolean closing;
   private boolean sawRequest;
-  /** The head of the request being answered. */
-  private HttpRequest head;
+  /** What the client of the current request asked for (read before the exchange edits the head). */
+  private boolean clientKeepAlive;
+  private boolean http10;
   /** A new connection must complete its first request head within the header timeout (slowloris). */
   private final Deadlines.Entry headerDeadline = new Deadlines.Entry() {
     @Override
@@ -122,7 +123,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         rejectMalformed(dr.cause());
         return;
       }
-      head = req;
+      clientKeepAlive = HttpUtil.isKeepAlive(req);
+      http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
       PoolTable pool = state.table().match(req.headers().get(HttpHeaderNames.HOST), Exchange.pathOf(req.uri()));
       if (pool == null) {
         String detail = state.loaded() ? "no route matches and there is no pool 'default'"
@@ -207,10 +209,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /** The current request's client speaks HTTP/1.0 (no chunked answers). */
+  boolean http10() {
+    return http10;
+  }
+
+  /** The current request's client wants the connection kept open (HTTP/1.1 without close, or 1.0 keep-alive). */
+  boolean clientKeepAlive() {
+    return clientKeepAlive;
+  }
+
   /** The request was answered completely; `keepAlive`: the connection may carry the next one. */
   void exchangeDone(boolean keepAlive) {
     current = null;
-    head = null;
     if (!keepAlive) {
       closing = true;
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -253,7 +264,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (setCookie != null) {
       r.headers().add(HttpHeaderNames.SET_COOKIE, setCookie);
     }
-    boolean keepAlive = reusable && head != null && HttpUtil.isKeepAlive(head);
+    boolean keepAlive = reusable && clientKeepAlive;
     keepAliveHeader(r, keepAlive);
     channel.writeAndFlush(r, channel.voidPromise());
     exchangeDone(keepAlive);
@@ -261,9 +272,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** Says in an answer's headers whether the connection stays open, as the client's HTTP version needs. */
   void keepAliveHeader(HttpResponse r, boolean keepAlive) {
+    keepAlive &= clientKeepAlive;
     if (!keepAlive) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (head != null && head.protocolVersion() == HttpVersion.HTTP_1_0) {
+    } else if (http10) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
   }

@@ -609,10 +609,10 @@ final class Exchange implements PickRequest {
       headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
     }
     // the answer to a request whose body is still coming closes the connection rather than leave it half-read
-    a.keepClient = requestEnded && HttpUtil.isKeepAlive(head);
+    a.keepClient = requestEnded && client.clientKeepAlive();
     boolean bodyAllowed = head.method() != HttpMethod.HEAD && a.status != 204 && a.status != 304;
     if (bodyAllowed && !HttpUtil.isContentLengthSet(r)) {
-      if (head.protocolVersion() == HttpVersion.HTTP_1_0) {
+      if (client.http10()) {
         a.keepClient = false; // no chunked encoding for HTTP/1.0: the close ends the body
       } else {
         headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

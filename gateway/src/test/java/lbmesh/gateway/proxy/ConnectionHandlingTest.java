@@ -1,0 +1,201 @@
+package lbmesh.gateway.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import lbmesh.gateway.GatewayHarness;
+import lbmesh.shared.model.Pool;
+import lbmesh.shared.model.Server;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/1.1 connection handling on the client side and the backend side, spoken over raw sockets so the
+ * bytes are exactly what a client sends: pipelining, Connection: close, HTTP/1.0, and backend keep-alive.
+ */
+class ConnectionHandlingTest {
+  private final GatewayHarness h = new GatewayHarness();
+  private final AtomicInteger backendConnections = new AtomicInteger();
+  private final AtomicInteger backendRequests = new AtomicInteger();
+
+  /** A backend answering its path; `?delay=ms` waits, `?chunked` answers chunked; it counts its connections. */
+  @BeforeEach
+  void start() throws Exception {
+    HttpServer backend = h.vertx.createHttpServer()
+        .connectionHandler(c -> backendConnections.incrementAndGet())
+        .requestHandler(req -> {
+          backendRequests.incrementAndGet();
+          String delay = req.getParam("delay");
+          Runnable answer = () -> {
+            String body = new JsonObject().put("path", req.path()).encode();
+            if (req.getParam("chunked") != null) {
+              req.response().setChunked(true).write(body.substring(0, 5));
+              req.response().end(body.substring(5));
+            } else {
+              req.response().end(body);
+            }
+          };
+          if (delay == null) {
+            answer.run();
+          } else {
+            h.vertx.setTimer(Long.parseLong(delay), id -> answer.run());
+          }
+        }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    h.start();
+    h.pool(Pool.fromJson(Pool.defaults("default").toJson().put("algorithm", "round-robin")));
+    h.server("default", Server.fromJson(new JsonObject().put("id", "echo").put("host", "127.0.0.1")
+        .put("port", backend.actualPort())));
+    h.awaitTable();
+  }
+
+  @AfterEach
+  void close() {
+    h.close();
+  }
+
+  private record Answer(int status, Map<String, String> headers, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    int c;
+    while ((c = in.read()) != '\n') {
+      if (c < 0) {
+        throw new IOException("connection closed mid-line");
+      }
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    return b.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** One answer from `in`: by Content-Length, chunked, or to the close when it has neither. */
+  private static Answer read(InputStream in) throws IOException {
+    String status = line(in);
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (String l = line(in); !l.isEmpty(); l = line(in)) {
+      int colon = l.indexOf(':');
+      headers.put(l.substring(0, colon).trim(), l.substring(colon + 1).trim());
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    if (headers.containsKey("Content-Length")) {
+      body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length"))));
+    } else if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
+      for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+        body.write(in.readNBytes(size));
+        line(in);
+      }
+      line(in);
+    } else {
+      body.write(in.readAllBytes());
+    }
+    return new Answer(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
+  }
+
+  private Socket connect() throws IOException {
+    Socket s = new Socket("127.0.0.1", h.config.httpPort());
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  private static void send(Socket s, String text) throws IOException {
+    OutputStream out = s.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlowest() throws Exception {
+    try (Socket s = connect()) {
+      // one write: the second and third request are already there while the first one waits 300 ms
+      send(s, "GET /first?delay=300 HTTP/1.1\r\nHost: a\r\n\r\n"
+          + "GET /second HTTP/1.1\r\nHost: a\r\n\r\n"
+          + "GET /third?delay=50&chunked HTTP/1.1\r\nHost: a\r\n\r\n");
+      InputStream in = s.getInputStream();
+      assertEquals("/first", read(in).json().getString("path"));
+      assertEquals("/second", read(in).json().getString("path"));
+      assertEquals("/third", read(in).json().getString("path"));
+    }
+    assertEquals(3, backendRequests.get());
+  }
+
+  @Test
+  void connectionCloseEndsTheConnectionAfterTheAnswer() throws Exception {
+    try (Socket s = connect()) {
+      send(s, "GET /bye HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      InputStream in = s.getInputStream();
+      Answer a = read(in);
+      assertEquals(200, a.status());
+      assertEquals("close", a.headers().get("Connection").toLowerCase(Locale.ROOT));
+      assertEquals(-1, in.read(), "the gateway closed the connection");
+    }
+  }
+
+  @Test
+  void http10ClientsGetNoChunkingAndKeepAliveOnlyWhenAsked() throws Exception {
+    try (Socket s = connect()) {
+      send(s, "GET /old?chunked HTTP/1.0\r\nHost: a\r\n\r\n");
+      Answer a = read(s.getInputStream());
+      assertEquals(200, a.status());
+      assertNull(a.headers().get("Transfer-Encoding"), "HTTP/1.0 has no chunked encoding");
+      assertEquals("/old", a.json().getString("path"), "the body ends at the close, whole");
+    }
+    try (Socket s = connect()) {
+      send(s, "GET /one HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+      InputStream in = s.getInputStream();
+      Answer first = read(in);
+      assertEquals("keep-alive", first.headers().get("Connection").toLowerCase(Locale.ROOT));
+      send(s, "GET /two HTTP/1.0\r\nHost: a\r\n\r\n");
+      Answer second = read(in);
+      assertEquals("/two", second.json().getString("path"), "the kept connection carried a second request");
+      assertEquals(-1, in.read(), "closed after the request that did not ask for keep-alive");
+    }
+  }
+
+  @Test
+  void backendConnectionsAreKeptAliveAndReused() throws Exception {
+    try (Socket s = connect()) {
+      InputStream in = s.getInputStream();
+      for (int i = 0; i < 50; i++) {
+        send(s, "GET /n" + i + (i % 2 == 0 ? "?chunked" : "") + " HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals("/n" + i, read(in).json().getString("path"));
+      }
+    }
+    assertEquals(50, backendRequests.get());
+    // one client connection lives on one event loop, whose pool has one idle connection to reuse each time
+    assertEquals(1, backendConnections.get(), "50 sequential requests shared one backend connection");
+  }
+
+  @Test
+  void aBodySentWithExpectContinueIsForwardedAfterTheGatewaysContinue() throws Exception {
+    try (Socket s = connect()) {
+      send(s, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      InputStream in = s.getInputStream();
+      assertTrue(line(in).contains("100"), "the gateway answered 100 Continue");
+      line(in);
+      send(s, "hello");
+      Answer a = read(in);
+      assertEquals(200, a.status());
+      assertEquals("/upload", a.json().getString("path"));
+    }
+  }
+}
