@@ -84,4 +84,10 @@ public record GatewayConfig(
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
         clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
   }
+
+  public GatewayConfig withClientIdleSeconds(int seconds) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        seconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret,
+        promoteHook);
+  }
 }

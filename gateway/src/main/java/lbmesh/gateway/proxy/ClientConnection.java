@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -58,10 +57,35 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       channel.close();
     }
   };
+  /**
+   * The client idle timeout: nothing read from or relayed to the client for that long closes the
+   * connection. Kept by hand rather than with Netty's IdleStateHandler, which turns every write's void
+   * promise into a real one with a listener: here traffic only stamps {@link #lastActive} (a field write on
+   * the coarse clock), and the entry, when due, closes the connection or moves on to the new deadline.
+   */
+  private final Deadlines.Entry idleDeadline = new Deadlines.Entry() {
+    @Override
+    void expire() {
+      long due = lastActive + idleNanos;
+      if (due - backends.deadlines().coarseNanos() > 0) {
+        backends.deadlines().arm(this, due);
+      } else {
+        channel.close();
+      }
+    }
+  };
+  private final long idleNanos;
+  private long lastActive;
 
   ClientConnection(GatewayState state, Backends backends) {
     this.state = state;
     this.backends = backends;
+    this.idleNanos = state.config().clientIdleSeconds() * 1_000_000_000L;
+  }
+
+  /** Traffic to or from the client: the idle timeout starts again. */
+  void touch() {
+    lastActive = backends.deadlines().coarseNanos();
   }
 
   GatewayState state() {
@@ -87,12 +111,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     channel = ctx.channel();
-    backends.deadlines().arm(headerDeadline, System.nanoTime() + state.config().headerTimeoutMs() * 1_000_000L);
+    long now = System.nanoTime();
+    backends.deadlines().arm(headerDeadline, now + state.config().headerTimeoutMs() * 1_000_000L);
+    if (idleNanos > 0) {
+      lastActive = now;
+      backends.deadlines().arm(idleDeadline, now + idleNanos);
+    }
     ctx.fireChannelActive();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastActive = backends.deadlines().coarseNanos();
     if (tunnel) {
       current.tunnelFromClient(msg);
       return;
@@ -174,6 +204,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     backends.deadlines().disarm(headerDeadline);
+    backends.deadlines().disarm(idleDeadline);
     Exchange e = current;
     current = null;
     if (e != null) {
@@ -190,16 +221,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     Exchange e = current;
     if (e != null) {
       e.clientWritable(channel.isWritable());
-    }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      // the client idle timeout: nothing read or written for that long
-      ctx.close();
-    } else {
-      ctx.fireUserEventTriggered(evt);
     }
   }
 

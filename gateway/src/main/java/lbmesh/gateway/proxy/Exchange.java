@@ -226,6 +226,7 @@ final class Exchange implements PickRequest {
         }
         Channel down = client.channel();
         if (c instanceof LastHttpContent) {
+          client.touch();
           down.writeAndFlush(c, down.voidPromise());
           bodyDone(this, true);
           return;
@@ -241,6 +242,7 @@ final class Exchange implements PickRequest {
     @Override
     public void onBackendReadComplete() {
       if (responded && !bodyDone || tunnel) {
+        client.touch();
         client.channel().flush();
       }
     }

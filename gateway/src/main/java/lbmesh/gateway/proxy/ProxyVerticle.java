@@ -11,7 +11,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,9 +65,6 @@ public final class ProxyVerticle extends VerticleBase {
             clients.add(ch);
             Backends loop = backends.computeIfAbsent(ch.eventLoop(),
                 l -> new Backends(vx, l, cfg.backendPoolSize()));
-            if (cfg.clientIdleSeconds() > 0) {
-              ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, cfg.clientIdleSeconds()));
-            }
             ch.pipeline().addLast("http", new HttpServerCodec(decoding));
             ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
             ch.pipeline().addLast("relay", new ClientConnection(state, loop));

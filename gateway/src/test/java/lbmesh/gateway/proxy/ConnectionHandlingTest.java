@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import lbmesh.gateway.GatewayConfig;
 import lbmesh.gateway.GatewayHarness;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
@@ -33,13 +34,31 @@ class ConnectionHandlingTest {
   private final AtomicInteger backendConnections = new AtomicInteger();
   private final AtomicInteger backendRequests = new AtomicInteger();
 
-  /** A backend answering its path; `?delay=ms` waits, `?chunked` answers chunked; it counts its connections. */
+  private int backendPort;
+
+  /**
+   * A backend answering its path; `?delay=ms` waits, `?chunked` answers chunked, `?drip=n` sends n chunks
+   * 300 ms apart; it counts its connections.
+   */
   @BeforeEach
   void start() throws Exception {
     HttpServer backend = h.vertx.createHttpServer()
         .connectionHandler(c -> backendConnections.incrementAndGet())
         .requestHandler(req -> {
           backendRequests.incrementAndGet();
+          if (req.getParam("drip") != null) {
+            int[] left = {Integer.parseInt(req.getParam("drip"))};
+            req.response().setChunked(true);
+            h.vertx.setPeriodic(300, id -> {
+              if (--left[0] < 0) {
+                h.vertx.cancelTimer(id);
+                req.response().end();
+              } else {
+                req.response().write("drop ");
+              }
+            });
+            return;
+          }
           String delay = req.getParam("delay");
           Runnable answer = () -> {
             String body = new JsonObject().put("path", req.path()).encode();
@@ -56,11 +75,19 @@ class ConnectionHandlingTest {
             h.vertx.setTimer(Long.parseLong(delay), id -> answer.run());
           }
         }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
-    h.start();
+    backendPort = backend.actualPort();
+  }
+
+  private void startGateway(GatewayConfig cfg) throws Exception {
+    h.start(cfg);
     h.pool(Pool.fromJson(Pool.defaults("default").toJson().put("algorithm", "round-robin")));
     h.server("default", Server.fromJson(new JsonObject().put("id", "echo").put("host", "127.0.0.1")
-        .put("port", backend.actualPort())));
+        .put("port", backendPort)));
     h.awaitTable();
+  }
+
+  private void startGateway() throws Exception {
+    startGateway(GatewayConfig.forTest(GatewayHarness.freePort(), GatewayHarness.freePort()));
   }
 
   @AfterEach
@@ -125,6 +152,7 @@ class ConnectionHandlingTest {
 
   @Test
   void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlowest() throws Exception {
+    startGateway();
     try (Socket s = connect()) {
       // one write: the second and third request are already there while the first one waits 300 ms
       send(s, "GET /first?delay=300 HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -140,6 +168,7 @@ class ConnectionHandlingTest {
 
   @Test
   void connectionCloseEndsTheConnectionAfterTheAnswer() throws Exception {
+    startGateway();
     try (Socket s = connect()) {
       send(s, "GET /bye HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
       InputStream in = s.getInputStream();
@@ -152,6 +181,7 @@ class ConnectionHandlingTest {
 
   @Test
   void http10ClientsGetNoChunkingAndKeepAliveOnlyWhenAsked() throws Exception {
+    startGateway();
     try (Socket s = connect()) {
       send(s, "GET /old?chunked HTTP/1.0\r\nHost: a\r\n\r\n");
       Answer a = read(s.getInputStream());
@@ -173,6 +203,7 @@ class ConnectionHandlingTest {
 
   @Test
   void backendConnectionsAreKeptAliveAndReused() throws Exception {
+    startGateway();
     try (Socket s = connect()) {
       InputStream in = s.getInputStream();
       for (int i = 0; i < 50; i++) {
@@ -187,6 +218,7 @@ class ConnectionHandlingTest {
 
   @Test
   void aBodySentWithExpectContinueIsForwardedAfterTheGatewaysContinue() throws Exception {
+    startGateway();
     try (Socket s = connect()) {
       send(s, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
       InputStream in = s.getInputStream();
@@ -196,6 +228,22 @@ class ConnectionHandlingTest {
       Answer a = read(in);
       assertEquals(200, a.status());
       assertEquals("/upload", a.json().getString("path"));
+    }
+  }
+
+  @Test
+  void anIdleClientIsClosedAfterTheIdleTimeoutButASlowDownloadIsNot() throws Exception {
+    startGateway(GatewayConfig.forTest(GatewayHarness.freePort(), GatewayHarness.freePort()).withClientIdleSeconds(1));
+    try (Socket s = connect()) {
+      // 7 chunks 300 ms apart: 2.1 s of answer, twice the idle timeout, with traffic all along
+      send(s, "GET /slow?drip=7 HTTP/1.1\r\nHost: a\r\n\r\n");
+      InputStream in = s.getInputStream();
+      Answer a = read(in);
+      assertEquals("drop ".repeat(7), a.body(), "the download outlived the idle timeout whole");
+      long idleFrom = System.nanoTime();
+      assertEquals(-1, in.read(), "then the idle connection was closed");
+      long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleFrom);
+      assertTrue(idleMs >= 900 && idleMs < 3000, "closed after about 1 s of idleness, not " + idleMs + " ms");
     }
   }
 }
