@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -155,6 +156,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       }
       clientKeepAlive = HttpUtil.isKeepAlive(req);
       http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
+      if (req.method() == HttpMethod.CONNECT) {
+        // a reverse proxy opens no tunnels to arbitrary hosts (and the backend codec would lose its footing)
+        respond(Problem.of(405, "Method Not Allowed", "CONNECT is not proxied"), false, null, false);
+        return;
+      }
       PoolTable pool = state.table().match(req.headers().get(HttpHeaderNames.HOST), Exchange.pathOf(req.uri()));
       if (pool == null) {
         String detail = state.loaded() ? "no route matches and there is no pool 'default'"

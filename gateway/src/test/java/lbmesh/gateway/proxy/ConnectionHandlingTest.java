@@ -167,6 +167,20 @@ class ConnectionHandlingTest {
   }
 
   @Test
+  void connectIsRefusedWith405AndNeverReachesABackend() throws Exception {
+    startGateway();
+    try (Socket s = connect()) {
+      send(s, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+      InputStream in = s.getInputStream();
+      Answer a = read(in);
+      assertEquals(405, a.status());
+      assertEquals("application/problem+json", a.headers().get("Content-Type"));
+      assertEquals(-1, in.read(), "and the connection is closed");
+    }
+    assertEquals(0, backendRequests.get());
+  }
+
+  @Test
   void connectionCloseEndsTheConnectionAfterTheAnswer() throws Exception {
     startGateway();
     try (Socket s = connect()) {
