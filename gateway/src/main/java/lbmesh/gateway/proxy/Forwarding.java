@@ -23,6 +23,10 @@ public final class Forwarding {
    */
   public static void stripHopByHop(HttpHeaders headers) {
     String connection = headers.get(HttpHeaderNames.CONNECTION);
+    if (connection != null && (connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close"))) {
+      // the usual values name no other header: skip matching every header against them
+      connection = null;
+    }
     List<String> doomed = null;
     for (Map.Entry<String, String> e : headers) {
       String k = e.getKey();
