@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lbmesh.gateway.GatewayConfig;
 import lbmesh.gateway.GatewayHarness;
+import lbmesh.shared.testing.Await;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +34,7 @@ class ConnectionHandlingTest {
   private final GatewayHarness h = new GatewayHarness();
   private final AtomicInteger backendConnections = new AtomicInteger();
   private final AtomicInteger backendRequests = new AtomicInteger();
+  private final AtomicInteger backendCloses = new AtomicInteger();
 
   private int backendPort;
 
@@ -42,8 +44,12 @@ class ConnectionHandlingTest {
    */
   @BeforeEach
   void start() throws Exception {
-    HttpServer backend = h.vertx.createHttpServer()
-        .connectionHandler(c -> backendConnections.incrementAndGet())
+    // a backend that drops connections idle for 1 s, as many servers do (Node's default is 5 s)
+    HttpServer backend = h.vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setIdleTimeout(1))
+        .connectionHandler(c -> {
+          backendConnections.incrementAndGet();
+          c.closeHandler(v -> backendCloses.incrementAndGet());
+        })
         .requestHandler(req -> {
           backendRequests.incrementAndGet();
           if (req.getParam("drip") != null) {
@@ -258,6 +264,40 @@ class ConnectionHandlingTest {
       assertEquals(-1, in.read(), "then the idle connection was closed");
       long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleFrom);
       assertTrue(idleMs >= 900 && idleMs < 3000, "closed after about 1 s of idleness, not " + idleMs + " ms");
+    }
+  }
+
+  @Test
+  void aPooledConnectionTheBackendClosedIsNotReused() throws Exception {
+    startGateway();
+    try (Socket s = connect()) {
+      InputStream in = s.getInputStream();
+      send(s, "GET /before HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertEquals(200, read(in).status());
+      // the backend's idle timeout closes the pooled connection; the client's own stays open
+      Await.until(java.time.Duration.ofSeconds(5), "the backend closed its idle connection",
+          () -> backendCloses.get() == 1);
+      send(s, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+      Answer a = read(in);
+      assertEquals(200, a.status(), a.body());
+      assertEquals("/after", a.json().getString("path"));
+    }
+    assertEquals(2, backendConnections.get(), "a new connection replaced the closed one");
+  }
+
+  @Test
+  void anUpgradeTheBackendRefusesIsAnsweredAndTheClientConnectionStaysUsable() throws Exception {
+    startGateway();
+    try (Socket s = connect()) {
+      InputStream in = s.getInputStream();
+      // the test backend has no WebSocket handler: it answers the handshake like any request, with 200
+      send(s, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+          + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+      Answer refused = read(in);
+      assertEquals(200, refused.status());
+      assertEquals("/ws", refused.json().getString("path"));
+      send(s, "GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertEquals("/next", read(in).json().getString("path"), "plain HTTP goes on on the same connection");
     }
   }
 }
