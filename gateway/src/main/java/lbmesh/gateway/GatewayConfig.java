@@ -90,4 +90,10 @@ public record GatewayConfig(
         seconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret,
         promoteHook);
   }
+
+  public GatewayConfig withBackendPoolSize(int perLoopAndServer) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, perLoopAndServer, shareIntervalMs,
+        stickySecret, promoteHook);
+  }
 }

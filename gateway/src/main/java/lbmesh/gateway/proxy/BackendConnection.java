@@ -28,6 +28,10 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   private Backends.ServerConnections home;
   private User user;
   private Throwable error;
+  /** Between a read burst's first message and its end. */
+  private boolean reading;
+  /** Released clean during a read burst: goes back to the pool once the burst is through. */
+  private boolean releasePending;
   private final Deadlines.Entry keepAlive = new Deadlines.Entry() {
     @Override
     void expire() {
@@ -63,6 +67,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     user = null;
     if (home == null) {
       channel.close();
+    } else if (reusable && reading) {
+      // The rest of this read is decoded after the answer's end: bytes the backend sent beyond what it
+      // framed must find the connection without a user (which closes it), not leased to the next request
+      // (a pipelined one, or one waiting for the pool) as if they were its answer.
+      releasePending = true;
     } else {
       home.release(this, reusable);
     }
@@ -75,10 +84,12 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     User u = user;
     if (u == null) {
       // a pooled connection has nothing to say between exchanges: whatever this is, the connection is spoilt
       ReferenceCountUtil.release(msg);
+      releasePending = false;
       channel.close();
       return;
     }
@@ -87,9 +98,13 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    reading = false;
     User u = user;
     if (u != null) {
       u.onBackendReadComplete();
+    } else if (releasePending) {
+      releasePending = false;
+      home.release(this, true);
     }
   }
 

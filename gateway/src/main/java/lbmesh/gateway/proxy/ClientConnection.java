@@ -7,10 +7,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -154,7 +158,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         rejectMalformed(dr.cause());
         return;
       }
-      clientKeepAlive = HttpUtil.isKeepAlive(req);
+      clientKeepAlive = HttpUtil.isKeepAlive(req) && !(req.headers() instanceof RequestHeaders rh && rh.lengthDropped);
       http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
       if (req.method() == HttpMethod.CONNECT) {
         // a reverse proxy opens no tunnels to arbitrary hosts (and the backend codec would lose its footing)
@@ -235,6 +239,35 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     LOG.fine(() -> "client connection " + clientAddress() + " failed: " + cause);
     ctx.close();
   }
+
+  /**
+   * Request headers (the decoder's, through {@link #HEADERS}) that note when Netty's decoder drops a
+   * Content-Length sent along with Transfer-Encoding: chunked. The chunks frame the body, and the
+   * connection closes after the answer (RFC 9112 section 6.1): a hop before this one may have framed the
+   * body by its length, and what follows the chunks would be a request that hop never saw.
+   */
+  private static final class RequestHeaders extends DefaultHttpHeaders {
+    private boolean lengthDropped;
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+      lengthDropped |= HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name);
+      return super.remove(name);
+    }
+  }
+
+  /** Makes the request decoder's headers {@link RequestHeaders}. */
+  static final HttpHeadersFactory HEADERS = new HttpHeadersFactory() {
+    @Override
+    public HttpHeaders newHeaders() {
+      return new RequestHeaders();
+    }
+
+    @Override
+    public HttpHeaders newEmptyHeaders() {
+      return DefaultHttpHeadersFactory.headersFactory().newEmptyHeaders();
+    }
+  };
 
   /** The current request's client speaks HTTP/1.0 (no chunked answers). */
   boolean http10() {

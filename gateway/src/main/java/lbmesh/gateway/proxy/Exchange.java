@@ -560,11 +560,16 @@ final class Exchange implements PickRequest {
       headersPrepared = true;
       HttpHeaders headers = head.headers();
       boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+      // the framing the body was decoded with goes upstream whatever the Connection header names: a
+      // `Connection: Content-Length` would otherwise send the body unframed, to be read as another request
+      String length = chunked ? null : headers.get(HttpHeaderNames.CONTENT_LENGTH);
       String upgradeTo = upgrade ? headers.get(HttpHeaderNames.UPGRADE) : null;
       Forwarding.stripHopByHop(headers);
       headers.remove(HttpHeaderNames.EXPECT);
       if (chunked) {
         headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      } else if (length != null) {
+        headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
       }
       if (upgradeTo != null) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);

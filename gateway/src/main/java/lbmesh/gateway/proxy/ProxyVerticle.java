@@ -52,7 +52,8 @@ public final class ProxyVerticle extends VerticleBase {
     VertxInternal vx = (VertxInternal) vertx;
     HttpDecoderConfig decoding = new HttpDecoderConfig()
         .setMaxInitialLineLength(cfg.maxUriBytes())
-        .setMaxHeaderSize(cfg.maxHeaderBytes());
+        .setMaxHeaderSize(cfg.maxHeaderBytes())
+        .setHeadersFactory(ClientConnection.HEADERS);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(vx.acceptorEventLoopGroup(), vx.eventLoopGroup())
         .channelFactory(vx.transport().serverChannelFactory(false))
