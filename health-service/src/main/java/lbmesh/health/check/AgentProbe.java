@@ -1,5 +1,6 @@
 package lbmesh.health.check;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -37,6 +38,20 @@ final class AgentProbe implements HealthProbe {
     if (server.agentPort() == null) {
       return Future.succeededFuture(ProbeResult.agentUnreachable("no agent port", 0));
     }
+    Context ctx = vertx.getOrCreateContext();
+    if (Vertx.currentContext() == ctx) {
+      return probeOnContext(server, cfg);
+    }
+    // Called from outside Vert.x (a test, a blocking caller): the socket's handlers must be set on the
+    // connection's own context, in the same turn as the connect completes. Set from another thread they
+    // can come after an agent that answers the moment it accepts has already been read, and a NetSocket
+    // drops data that arrives with no handler.
+    Promise<ProbeResult> done = Promise.promise();
+    ctx.runOnContext(v -> probeOnContext(server, cfg).onComplete(done));
+    return done.future();
+  }
+
+  private Future<ProbeResult> probeOnContext(Server server, Pool.HealthCheck cfg) {
     long start = System.nanoTime();
     Promise<ProbeResult> result = Promise.promise();
     AtomicReference<NetSocket> connected = new AtomicReference<>();
