@@ -1,5 +1,6 @@
 package lbmesh.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -39,6 +40,9 @@ import lbmesh.shared.http.Problem;
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(ClientConnection.class.getName());
+
+  private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.copiedBuffer(
+      "HTTP/1.1 100 Continue\r\n\r\n", StandardCharsets.US_ASCII));
 
   private final GatewayState state;
   private final Backends backends;
@@ -164,6 +168,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         // a reverse proxy opens no tunnels to arbitrary hosts (and the backend codec would lose its footing)
         respond(Problem.of(405, "Method Not Allowed", "CONNECT is not proxied"), false, null, false);
         return;
+      }
+      String expect = req.headers().get(HttpHeaderNames.EXPECT);
+      if (expect != null && !http10) {
+        if (!expect.trim().equalsIgnoreCase("100-continue")) {
+          respond(Problem.of(417, "Expectation Failed", "only 'Expect: 100-continue' is understood"), false,
+              null, false);
+          return;
+        }
+        req.headers().remove(HttpHeaderNames.EXPECT);
+        // written past the codec: Netty's server encoder pairs every answer head it encodes with a request,
+        // so an interim 100 through it would take the place of the final answer's request (a HEAD
+        // pipelined behind would then have this request's answer sent without its body)
+        channel.pipeline().context("http").writeAndFlush(CONTINUE.duplicate());
       }
       PoolTable pool = state.table().match(req.headers().get(HttpHeaderNames.HOST), Exchange.pathOf(req.uri()));
       if (pool == null) {
@@ -302,9 +319,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     tunnel = true;
     channel.config().setAutoRead(true);
     channel.pipeline().remove("http");
-    if (channel.pipeline().get("continue") != null) {
-      channel.pipeline().remove("continue");
-    }
   }
 
   /**

@@ -10,7 +10,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -67,7 +66,6 @@ public final class ProxyVerticle extends VerticleBase {
             Backends loop = backends.computeIfAbsent(ch.eventLoop(),
                 l -> new Backends(vx, l, cfg.backendPoolSize()));
             ch.pipeline().addLast("http", new HttpServerCodec(decoding));
-            ch.pipeline().addLast("continue", new HttpServerExpectContinueHandler());
             ch.pipeline().addLast("relay", new ClientConnection(state, loop));
           }
         });

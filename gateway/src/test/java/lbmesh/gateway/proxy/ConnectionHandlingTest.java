@@ -173,6 +173,34 @@ class ConnectionHandlingTest {
   }
 
   @Test
+  void aHeadPipelinedBehindAnExpectContinueRequestDoesNotTakeItsAnswersBody() throws Exception {
+    startGateway();
+    try (Socket s = connect()) {
+      send(s, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      InputStream in = s.getInputStream();
+      assertTrue(line(in).contains("100"), "the gateway answered 100 Continue");
+      line(in);
+      send(s, "hello" + "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\n");
+      Answer post = read(in);
+      assertEquals("/upload", post.json().getString("path"), "the POST's answer came with its body");
+      String headStatus = line(in);
+      assertTrue(headStatus.startsWith("HTTP/1.1 200"), headStatus);
+    }
+  }
+
+  @Test
+  void anExpectationOtherThanContinueGets417() throws Exception {
+    startGateway();
+    try (Socket s = connect()) {
+      send(s, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: teapot\r\n\r\nhello");
+      Answer a = read(s.getInputStream());
+      assertEquals(417, a.status());
+      assertEquals("application/problem+json", a.headers().get("Content-Type"));
+    }
+    assertEquals(0, backendRequests.get());
+  }
+
+  @Test
   void connectIsRefusedWith405AndNeverReachesABackend() throws Exception {
     startGateway();
     try (Socket s = connect()) {
