@@ -69,7 +69,7 @@ class AgentProbeTest {
   void downWithReasonFailsAndCarriesTheReason() throws Exception {
     ProbeResult r = ask("down#disk full");
     assertFalse(r.ok());
-    assertFalse(r.agentUnreachable(), "an agent that says down is counted");
+    assertFalse(r.agentUnreachable(), "an agent that says down is counted, not unreachable: " + r.reason());
     assertEquals("disk full", r.agent().reason());
     assertEquals("agent down: disk full", r.reason());
   }
