@@ -89,7 +89,9 @@ public final class RegistryVerticle extends VerticleBase {
           String key = InflightReport.key(e.pool().name(), id);
           JsonObject by = new JsonObject();
           inflight.byGateway(key).forEach(by::put);
-          counts.put(key, new JsonObject().put("total", inflight.total(key)).put("byGateway", by));
+          Double rps = inflight.rps(key);
+          counts.put(key, new JsonObject().put("total", inflight.total(key)).put("byGateway", by)
+              .put("rps", rps == null ? null : Math.round(rps * 10) / 10.0));
         }));
         return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get, failover), false);
       }).onSuccess(ctx::json).onFailure(ctx::fail));

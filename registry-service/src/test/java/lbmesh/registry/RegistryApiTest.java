@@ -340,11 +340,38 @@ class RegistryApiTest {
             .getJsonArray("servers").getJsonObject(0);
         JsonObject inflight = s.getJsonObject("inflight");
         return inflight.getInteger("total") == 7 && inflight.getJsonObject("byGateway").getInteger("gw-a") == 3
-            && inflight.getJsonObject("byGateway").getInteger("gw-b") == 4;
+            && inflight.getJsonObject("byGateway").getInteger("gw-b") == 4 && s.getValue("rps") == null;
       } catch (Exception e) {
         return false;
       }
     });
+    // two full reports with request totals 1000 apart give a rate; the elapsed time is the registry's own
+    long t0 = System.nanoTime();
+    node.vertx.eventBus().publish(Addresses.INFLIGHT, new lbmesh.shared.inflight.InflightReport("gw-a", "dc1", 1, true,
+        100, Map.of(key, 3), Map.of(key, 500L)).toJson());
+    // the time between two reports is the rate's denominator, not synchronisation: let some pass
+    Thread.sleep(200);
+    node.vertx.eventBus().publish(Addresses.INFLIGHT, new lbmesh.shared.inflight.InflightReport("gw-a", "dc1", 2, true,
+        100, Map.of(key, 3), Map.of(key, 1500L)).toJson());
+    double[] rps = {0};
+    Await.until(Duration.ofSeconds(5), "rps in the cluster view", () -> {
+      try {
+        JsonObject s = node.get("/api/v1/cluster").bodyAsJsonObject().getJsonArray("pools").stream()
+            .map(o -> (JsonObject) o).filter(o -> o.getString("name").equals(pool)).findFirst().orElseThrow()
+            .getJsonArray("servers").getJsonObject(0);
+        if (s.getValue("rps") instanceof Number n && n.doubleValue() > 0) {
+          rps[0] = n.doubleValue();
+          return true;
+        }
+        return false;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    double elapsedS = (System.nanoTime() - t0) / 1e9;
+    // 1000 requests over at most the time this part took, and over about 0.2 s at the least (100 ms of
+    // slack for the first report's delivery)
+    assertTrue(rps[0] >= 1000 / elapsedS - 1 && rps[0] <= 10_000, "rps " + rps[0] + " after " + elapsedS + " s");
   }
 
   @Test

@@ -111,7 +111,16 @@ public final class InflightShare {
     }
     lastSent.clear();
     lastSent.putAll(now);
-    InflightReport r = new InflightReport(nodeId, dc, seq++, full, intervalMs, out);
+    Map<String, Long> requests = new HashMap<>();
+    if (full) {
+      stats.forEach((k, s) -> {
+        long q = s.requests();
+        if (q > 0) {
+          requests.put(k, q);
+        }
+      });
+    }
+    InflightReport r = new InflightReport(nodeId, dc, seq++, full, intervalMs, out, requests);
     vertx.eventBus().publish(Addresses.INFLIGHT, r.toJson());
   }
 }

@@ -93,7 +93,8 @@ public final class RoutingTable {
   }
 
   public static String statsKey(String pool, String id) {
-    return pool + "/" + id;
+    // the same key as the in-flight reports, so their counts find the server
+    return lbmesh.shared.inflight.InflightReport.key(pool, id);
   }
 
   public static Map<String, ServerStats> newStatsMap() {

@@ -32,7 +32,8 @@ public final class ClusterView {
   }
 
   /**
-   * `inflight` gives each server's `{total, byGateway}` from the gateways' reports (null: not shown);
+   * `inflight` gives each server's `{total, byGateway, rps}` from the gateways' reports (null: not shown;
+   * rps null until a gateway has sent two full reports);
    * `failover` the failover leader's decisions as this registry follows them.
    */
   public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state,
@@ -70,6 +71,7 @@ public final class ClusterView {
       JsonArray servers = new JsonArray();
       for (Server s : e.servers().values()) {
         HealthRecord h = health.get(HealthRecord.key(e.pool().name(), s.id()));
+        JsonObject live = inflight.apply(InflightReport.key(e.pool().name(), s.id()));
         double effective = EffectiveWeight.of(s, h, e.pool().slowStartSeconds(), now);
         servers.add(new JsonObject().put("id", s.id()).put("host", s.host()).put("port", s.port()).put("dc", s.dc())
             .put("state", s.state().wire()).put("weight", s.weight())
@@ -77,7 +79,9 @@ public final class ClusterView {
             .put("effectiveWeight", s.state() == Server.State.READY ? Math.round(effective * 100) / 100.0 : 0)
             // the limit the gateways enforce: the registry's, or the agent's maxconn:N when lower (0: none)
             .put("maxConnections", HealthRecord.maxConnectionsInForce(s.maxConnections(), h))
-            .put("inflight", inflight.apply(InflightReport.key(e.pool().name(), s.id()))));
+            .put("inflight", live == null ? null : new JsonObject().put("total", live.getValue("total"))
+                .put("byGateway", live.getValue("byGateway")))
+            .put("rps", live == null ? null : live.getValue("rps")));
       }
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())
           .put("servers", servers));

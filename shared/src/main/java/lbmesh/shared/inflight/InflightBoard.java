@@ -23,6 +23,13 @@ public final class InflightBoard {
     long lastSeenMillis;
     int intervalMs;
     String dc;
+    /** Request totals of the last full report that carried them, and when it came. */
+    Map<String, Long> requests = Map.of();
+    long requestsAt;
+    boolean sampled;
+    /** Requests per second per server, between the last two full reports (absent: none). */
+    final Map<String, Double> rates = new HashMap<>();
+    boolean ratesReady;
   }
 
   private final String self;
@@ -52,6 +59,7 @@ public final class InflightBoard {
       }
       r.counts().forEach((k, v) -> set(s, k, v));
       s.synced = true;
+      rates(s, r.requests(), nowMillis);
     } else if (s.synced && r.seq() == s.seq + 1) {
       r.counts().forEach((k, v) -> set(s, k, v));
     } else {
@@ -59,6 +67,38 @@ public final class InflightBoard {
       s.synced = false;
     }
     s.seq = r.seq();
+  }
+
+  /** Request rates from two successive totals; a server new in the totals gets its rate one report later. */
+  private static void rates(Sender s, Map<String, Long> totals, long nowMillis) {
+    s.rates.clear();
+    long elapsed = nowMillis - s.requestsAt;
+    if (s.sampled && elapsed > 0) {
+      s.ratesReady = true;
+      totals.forEach((k, n) -> {
+        Long before = s.requests.get(k);
+        if (before != null && n >= before) {
+          s.rates.put(k, (n - before) * 1000.0 / elapsed);
+        }
+      });
+    }
+    s.requests = totals;
+    s.requestsAt = nowMillis;
+    s.sampled = true;
+  }
+
+  /**
+   * The other gateways' summed requests per second to a server, as of each one's last two full reports;
+   * null while no gateway has sent two.
+   */
+  public Double rps(String key) {
+    Double sum = null;
+    for (Sender s : senders.values()) {
+      if (s.ratesReady) {
+        sum = (sum == null ? 0 : sum) + s.rates.getOrDefault(key, 0.0);
+      }
+    }
+    return sum;
   }
 
   /** Drops senders silent for more than {@link #MISSED_INTERVALS} of their intervals. */

@@ -51,4 +51,29 @@ class InflightBoardTest {
     assertEquals(0, board.total("p/s1"));
     assertEquals(0, seen.get("p/s1"));
   }
+
+  @Test
+  void requestRatesComeFromTwoFullReportsAndAreSummedOverGateways() {
+    board.accept(new InflightReport("a", "dc1", 0, true, 100, Map.of(), Map.of("p/s1", 100L)), 1000);
+    board.accept(new InflightReport("b", "dc1", 0, true, 100, Map.of(), Map.of("p/s1", 50L)), 1000);
+    board.accept(new InflightReport("me", "dc1", 0, true, 100, Map.of(), Map.of("p/s1", 9L)), 1000);
+    assertEquals(null, board.rps("p/s1"), "one report gives no rate");
+    board.accept(new InflightReport("a", "dc1", 10, true, 100, Map.of(), Map.of("p/s1", 600L)), 2000);
+    assertEquals(500.0, board.rps("p/s1"), 1e-9);
+    board.accept(new InflightReport("b", "dc1", 10, true, 100, Map.of(), Map.of("p/s1", 250L, "p/s2", 7L)), 2000);
+    assertEquals(700.0, board.rps("p/s1"), 1e-9, "a's 500/s and b's 200/s; its own reports do not count");
+    assertEquals(0.0, board.rps("p/s2"), 1e-9, "new in b's totals: a rate from its next report on");
+    board.accept(new InflightReport("me", "dc1", 10, true, 100, Map.of(), Map.of("p/s1", 99999L)), 2000);
+    assertEquals(700.0, board.rps("p/s1"), 1e-9);
+    board.drop("a");
+    assertEquals(200.0, board.rps("p/s1"), 1e-9, "a gateway that left takes its rate along");
+  }
+
+  @Test
+  void requestTotalsTravelInTheWireForm() {
+    InflightReport r = new InflightReport("a", "dc1", 3, true, 100, Map.of("p/s1", 2), Map.of("p/s1", 12345678901L));
+    assertEquals(r, InflightReport.fromJson(r.toJson()));
+    InflightReport delta = new InflightReport("a", "dc1", 4, false, 100, Map.of("p/s1", 1));
+    assertEquals(false, delta.toJson().containsKey("q"), "deltas carry no totals");
+  }
 }
