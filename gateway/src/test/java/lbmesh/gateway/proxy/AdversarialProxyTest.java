@@ -1,11 +1,19 @@
 package lbmesh.gateway.proxy;
 
+import static lbmesh.gateway.proxy.RawHttp.bytes;
+import static lbmesh.gateway.proxy.RawHttp.chunkSize;
+import static lbmesh.gateway.proxy.RawHttp.line;
+import static lbmesh.gateway.proxy.RawHttp.lineOrNull;
+import static lbmesh.gateway.proxy.RawHttp.read;
+import static lbmesh.gateway.proxy.RawHttp.send;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import lbmesh.gateway.proxy.RawHttp.Answer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -243,77 +249,11 @@ class AdversarialProxyTest {
     }
   }
 
-  private static int chunkSize(String l) {
-    int semi = l.indexOf(';');
-    return Integer.parseInt((semi < 0 ? l : l.substring(0, semi)).trim(), 16);
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
   private static String ok(String body) {
     return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
   }
 
   // ---- the client side, on raw sockets (after ConnectionHandlingTest)
-
-  private record Answer(int status, Map<String, String> headers, String body) {
-  }
-
-  private static String lineOrNull(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    int c;
-    while ((c = in.read()) != '\n') {
-      if (c < 0) {
-        if (b.size() == 0) {
-          return null;
-        }
-        throw new IOException("connection closed mid-line");
-      }
-      if (c != '\r') {
-        b.write(c);
-      }
-    }
-    return b.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  private static String line(InputStream in) throws IOException {
-    String l = lineOrNull(in);
-    if (l == null) {
-      throw new IOException("connection closed");
-    }
-    return l;
-  }
-
-  private static Answer read(InputStream in) throws IOException {
-    return read(in, false);
-  }
-
-  /** One answer from `in`: none of a body for `noBody` (HEAD, 204, 304), else by Content-Length, chunked, or to the close. */
-  private static Answer read(InputStream in, boolean noBody) throws IOException {
-    String status = line(in);
-    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (String l = line(in); !l.isEmpty(); l = line(in)) {
-      int colon = l.indexOf(':');
-      headers.put(l.substring(0, colon).trim(), l.substring(colon + 1).trim());
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    if (noBody) {
-      // nothing
-    } else if (headers.containsKey("Content-Length")) {
-      body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length"))));
-    } else if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
-      for (int size = chunkSize(line(in)); size > 0; size = chunkSize(line(in))) {
-        body.write(in.readNBytes(size));
-        line(in);
-      }
-      line(in);
-    } else {
-      body.write(in.readAllBytes());
-    }
-    return new Answer(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
-  }
 
   private Socket connect() throws IOException {
     Socket s = new Socket("127.0.0.1", h.config.httpPort());
@@ -322,13 +262,6 @@ class AdversarialProxyTest {
     return s;
   }
 
-  private static void send(Socket s, String text) throws IOException {
-    OutputStream out = s.getOutputStream();
-    out.write(bytes(text));
-    out.flush();
-  }
-
-  /** The gateway closed the connection: the next read sees the end of the stream (or a reset). */
   private static void assertClosed(InputStream in, String what) throws IOException {
     try {
       int c = in.read();

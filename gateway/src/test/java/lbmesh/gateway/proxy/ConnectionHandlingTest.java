@@ -1,20 +1,20 @@
 package lbmesh.gateway.proxy;
 
+import static lbmesh.gateway.proxy.RawHttp.line;
+import static lbmesh.gateway.proxy.RawHttp.read;
+import static lbmesh.gateway.proxy.RawHttp.send;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import lbmesh.gateway.proxy.RawHttp.Answer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lbmesh.gateway.GatewayConfig;
@@ -101,59 +101,10 @@ class ConnectionHandlingTest {
     h.close();
   }
 
-  private record Answer(int status, Map<String, String> headers, String body) {
-    JsonObject json() {
-      return new JsonObject(body);
-    }
-  }
-
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    int c;
-    while ((c = in.read()) != '\n') {
-      if (c < 0) {
-        throw new IOException("connection closed mid-line");
-      }
-      if (c != '\r') {
-        b.write(c);
-      }
-    }
-    return b.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  /** One answer from `in`: by Content-Length, chunked, or to the close when it has neither. */
-  private static Answer read(InputStream in) throws IOException {
-    String status = line(in);
-    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (String l = line(in); !l.isEmpty(); l = line(in)) {
-      int colon = l.indexOf(':');
-      headers.put(l.substring(0, colon).trim(), l.substring(colon + 1).trim());
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    if (headers.containsKey("Content-Length")) {
-      body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length"))));
-    } else if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
-      for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
-        body.write(in.readNBytes(size));
-        line(in);
-      }
-      line(in);
-    } else {
-      body.write(in.readAllBytes());
-    }
-    return new Answer(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
-  }
-
   private Socket connect() throws IOException {
     Socket s = new Socket("127.0.0.1", h.config.httpPort());
     s.setSoTimeout(10_000);
     return s;
-  }
-
-  private static void send(Socket s, String text) throws IOException {
-    OutputStream out = s.getOutputStream();
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
   }
 
   @Test
