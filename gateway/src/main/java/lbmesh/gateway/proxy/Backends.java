@@ -6,7 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.VertxInternal;
@@ -98,9 +98,11 @@ final class Backends {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024), false, false));
-            ch.pipeline().addLast("relay", new BackendConnection(ch));
+            BackendConnection.ResponseDecoder decoder = new BackendConnection.ResponseDecoder(new HttpDecoderConfig()
+                .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024));
+            ch.pipeline().addLast("http-decoder", decoder);
+            ch.pipeline().addLast("http-encoder", new HttpRequestEncoder());
+            ch.pipeline().addLast("relay", new BackendConnection(ch, decoder));
           }
         });
     this.sweep = loop.scheduleAtFixedRate(() -> deadlines.sweep(System.nanoTime()), Deadlines.TICK_MS,

@@ -144,7 +144,7 @@ final class Exchange implements PickRequest {
         return;
       }
       conn = c;
-      c.attach(this);
+      c.attach(this, head.method() == HttpMethod.HEAD);
       var timeouts = pool.pool().timeouts();
       backends.deadlines().arm(this, System.nanoTime() + timeouts.responseHeaderMs() * 1_000_000L);
       Channel up = c.channel();
