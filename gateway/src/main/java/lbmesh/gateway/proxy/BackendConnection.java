@@ -85,10 +85,6 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   private Backends.ServerConnections home;
   private User user;
   private Throwable error;
-  /** Between a read burst's first message and its end. */
-  private boolean reading;
-  /** Released clean during a read burst: goes back to the pool once the burst is through. */
-  private boolean releasePending;
   private final Deadlines.Entry keepAlive = new Deadlines.Entry() {
     @Override
     void expire() {
@@ -127,12 +123,10 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     user = null;
     if (home == null) {
       channel.close();
-    } else if (reusable && reading) {
-      // The rest of this read is decoded after the answer's end: bytes the backend sent beyond what it
-      // framed must find the connection without a user (which closes it), not leased to the next request
-      // (a pipelined one, or one waiting for the pool) as if they were its answer.
-      releasePending = true;
     } else {
+      // Called from the answer's last part, before the decoder reads on: bytes the backend sent beyond
+      // what it framed are still in the decoder then, and keep the connection from the pool (and from a
+      // request waiting for one, which would take them for its answer).
       home.release(this, reusable && !decoder.holdsBytes());
     }
   }
@@ -145,12 +139,10 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    reading = true;
     User u = user;
     if (u == null) {
       // a pooled connection has nothing to say between exchanges: whatever this is, the connection is spoilt
       ReferenceCountUtil.release(msg);
-      releasePending = false;
       channel.close();
       return;
     }
@@ -159,13 +151,9 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    reading = false;
     User u = user;
     if (u != null) {
       u.onBackendReadComplete();
-    } else if (releasePending) {
-      releasePending = false;
-      home.release(this, !decoder.holdsBytes());
     } else if (decoder.holdsBytes()) {
       // part of a message arrived on an idle pooled connection
       channel.close();
