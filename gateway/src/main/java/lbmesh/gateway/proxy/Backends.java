@@ -141,8 +141,7 @@ final class Backends {
 
   /** A connection for a protocol upgrade: never pooled, and not counted against {@code maxPerServer}. */
   void connectUnpooled(SocketAddress address, Lease lease) {
-    ChannelFuture f = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, lease.connectMs())
-        .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
+    ChannelFuture f = open(address, lease);
     f.addListener(done -> {
       if (done.isSuccess()) {
         lease.leased(BackendConnection.of(f.channel(), null));
@@ -154,8 +153,7 @@ final class Backends {
 
   private void connect(ServerConnections sc, Lease lease) {
     sc.open++;
-    ChannelFuture f = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, lease.connectMs())
-        .connect(InetSocketAddress.createUnresolved(sc.address.host(), sc.address.port()));
+    ChannelFuture f = open(sc.address, lease);
     f.addListener(done -> {
       if (done.isSuccess()) {
         BackendConnection conn = BackendConnection.of(f.channel(), sc);
@@ -170,6 +168,12 @@ final class Backends {
         }
       }
     });
+  }
+
+  /** Starts a connection to `address` (resolved by Vert.x's resolver) with the lease's connect timeout. */
+  private ChannelFuture open(SocketAddress address, Lease lease) {
+    return bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, lease.connectMs())
+        .connect(InetSocketAddress.createUnresolved(address.host(), address.port()));
   }
 
   /** Closes every connection and stops the sweep (the gateway stops serving). */

@@ -55,7 +55,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
   private boolean tunnel;
   private boolean closing;
-  private boolean sawRequest;
   /** What the client of the current request asked for (read before the exchange edits the head). */
   private boolean clientKeepAlive;
   private boolean http10;
@@ -151,10 +150,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   private void dispatch(Object msg) {
     if (msg instanceof HttpRequest req) {
-      if (!sawRequest) {
-        sawRequest = true;
-        backends.deadlines().disarm(headerDeadline);
-      }
+      backends.deadlines().disarm(headerDeadline); // a no-op after the first request
       requestOpen = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
       DecoderResult dr = req.decoderResult();
       if (dr.isFailure()) {

@@ -128,6 +128,11 @@ final class Exchange implements PickRequest {
       }
     }
 
+    /** Moves the deadline to `ms` from now. */
+    void dueIn(int ms) {
+      backends.deadlines().arm(this, System.nanoTime() + ms * 1_000_000L);
+    }
+
     /** Releases the server's in-flight slot exactly once. */
     void end() {
       if (!ended) {
@@ -145,8 +150,7 @@ final class Exchange implements PickRequest {
       }
       conn = c;
       c.attach(this, head.method() == HttpMethod.HEAD);
-      var timeouts = pool.pool().timeouts();
-      backends.deadlines().arm(this, System.nanoTime() + timeouts.responseHeaderMs() * 1_000_000L);
+      dueIn(pool.pool().timeouts().responseHeaderMs());
       Channel up = c.channel();
       up.write(upstreamHead(), up.voidPromise());
       ArrayDeque<HttpContent> held = heldBody;
@@ -232,7 +236,7 @@ final class Exchange implements PickRequest {
           return;
         }
         down.write(c, down.voidPromise());
-        backends.deadlines().arm(this, System.nanoTime() + pool.pool().timeouts().idleMs() * 1_000_000L);
+        dueIn(pool.pool().timeouts().idleMs());
         if (!down.isWritable()) {
           conn.channel().config().setAutoRead(false);
         }
@@ -372,8 +376,7 @@ final class Exchange implements PickRequest {
     }
     Channel up = a.conn.channel();
     up.write(part, up.voidPromise());
-    backends.deadlines().arm(a, System.nanoTime() + (a.responded ? pool.pool().timeouts().idleMs()
-        : pool.pool().timeouts().responseHeaderMs()) * 1_000_000L);
+    a.dueIn(a.responded ? pool.pool().timeouts().idleMs() : pool.pool().timeouts().responseHeaderMs());
     if (!up.isWritable()) {
       client.channel().config().setAutoRead(false);
     }
@@ -417,12 +420,11 @@ final class Exchange implements PickRequest {
     releaseHeld();
     Attempt a = current;
     if (a != null && !a.ended) {
+      // a tunnel too: it holds its slot until either side closes
       if (a.conn != null) {
         a.conn.channel().close();
       }
       a.end();
-    } else if (a != null && a.tunnel && a.conn != null) {
-      a.conn.channel().close();
     }
     finish();
   }
@@ -597,8 +599,7 @@ final class Exchange implements PickRequest {
 
   private void onResponse(Attempt a, HttpResponse r) {
     a.responded = true;
-    var timeouts = pool.pool().timeouts();
-    backends.deadlines().arm(a, System.nanoTime() + timeouts.idleMs() * 1_000_000L);
+    a.dueIn(pool.pool().timeouts().idleMs());
     if (clientGone) {
       a.conn.channel().close();
       a.end();
