@@ -90,7 +90,8 @@ public final class RegistryVerticle extends VerticleBase {
           JsonObject by = new JsonObject();
           inflight.byGateway(key).forEach(by::put);
           Double rps = inflight.rps(key);
-          counts.put(key, new JsonObject().put("total", inflight.total(key)).put("byGateway", by)
+          counts.put(key, new JsonObject()
+              .put("inflight", new JsonObject().put("total", inflight.total(key)).put("byGateway", by))
               .put("rps", rps == null ? null : Math.round(rps * 10) / 10.0));
         }));
         return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get, failover), false);

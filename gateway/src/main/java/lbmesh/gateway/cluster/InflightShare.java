@@ -89,10 +89,15 @@ public final class InflightShare {
     boolean full = seq % InflightReport.FULL_EVERY == 0;
     Map<String, Integer> out = new HashMap<>();
     Map<String, Integer> now = new HashMap<>();
+    Map<String, Long> requests = new HashMap<>();
     stats.forEach((k, s) -> {
       int n = s.inflight();
       if (n != 0) {
         now.put(k, n);
+      }
+      long q = full ? s.requests() : 0;
+      if (q > 0) {
+        requests.put(k, q);
       }
     });
     if (full) {
@@ -111,15 +116,6 @@ public final class InflightShare {
     }
     lastSent.clear();
     lastSent.putAll(now);
-    Map<String, Long> requests = new HashMap<>();
-    if (full) {
-      stats.forEach((k, s) -> {
-        long q = s.requests();
-        if (q > 0) {
-          requests.put(k, q);
-        }
-      });
-    }
     InflightReport r = new InflightReport(nodeId, dc, seq++, full, intervalMs, out, requests);
     vertx.eventBus().publish(Addresses.INFLIGHT, r.toJson());
   }

@@ -32,8 +32,8 @@ public final class ClusterView {
   }
 
   /**
-   * `inflight` gives each server's `{total, byGateway, rps}` from the gateways' reports (null: not shown;
-   * rps null until a gateway has sent two full reports);
+   * `inflight` gives each server's `{"inflight": {total, byGateway}, "rps"}` from the gateways' reports
+   * (null: not shown; rps null until a gateway has sent two full reports);
    * `failover` the failover leader's decisions as this registry follows them.
    */
   public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state,
@@ -79,8 +79,7 @@ public final class ClusterView {
             .put("effectiveWeight", s.state() == Server.State.READY ? Math.round(effective * 100) / 100.0 : 0)
             // the limit the gateways enforce: the registry's, or the agent's maxconn:N when lower (0: none)
             .put("maxConnections", HealthRecord.maxConnectionsInForce(s.maxConnections(), h))
-            .put("inflight", live == null ? null : new JsonObject().put("total", live.getValue("total"))
-                .put("byGateway", live.getValue("byGateway")))
+            .put("inflight", live == null ? null : live.getValue("inflight"))
             .put("rps", live == null ? null : live.getValue("rps")));
       }
       pools.add(new JsonObject().put("name", e.pool().name()).put("algorithm", e.pool().algorithm())
