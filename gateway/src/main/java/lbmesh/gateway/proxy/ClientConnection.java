@@ -249,7 +249,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.fine(() -> "client connection " + clientAddress() + " failed: " + cause);
+    if (cause instanceof java.io.IOException) {
+      // a client resetting or vanishing is everyday traffic
+      LOG.fine(() -> "client connection " + clientAddress() + " failed: " + cause);
+    } else {
+      // anything else is a fault in the relay itself: the connection is cut, and an operator should know why
+      LOG.log(java.util.logging.Level.WARNING, "closing the connection of client " + clientAddress()
+          + " after an unexpected error", cause);
+    }
     ctx.close();
   }
 
