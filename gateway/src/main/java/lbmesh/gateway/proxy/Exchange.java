@@ -68,6 +68,8 @@ final class Exchange implements PickRequest {
   private final long now = System.currentTimeMillis();
   private final ServerChoice choice;
   private int attempts;
+  /** Retries that the pool's `retries` and the budget paid for (a refused connect is not one). */
+  private int retriesUsed;
   private boolean clientGone;
   private boolean finished;
   private Attempt current;
@@ -78,6 +80,8 @@ final class Exchange implements PickRequest {
   private boolean headersPrepared;
   /** The sticky cookie issued to this client (a Set-Cookie value), or null. */
   private String setCookie;
+  /** The client's stick entry when the pool is sticky and the request carries a key, else null. */
+  private StickySession sticky;
 
   /**
    * One try against one server. Its deadline is the connect timeout until a connection is leased, the
@@ -492,34 +496,39 @@ final class Exchange implements PickRequest {
       tryNext(null);
       return;
     }
-    int ttl = pool.pool().sticky().ttlSeconds();
-    StickStore store = state.stickStore();
-    store.get(pool.name(), key).onComplete(onLoop(ar -> {
-      String sid = ar.succeeded() ? ar.result() : null;
-      ServerSlot stuck = sid == null ? null : pool.byId(sid);
+    sticky = new StickySession(state.stickStore(), pool.name(), key, pool.pool().sticky().ttlSeconds());
+    sticky.lookup().onComplete(onLoop(ar -> {
+      ServerSlot stuck = ar.succeeded() && ar.result() != null ? pool.byId(ar.result()) : null;
       if (stuck != null && stickUsable(stuck)) {
-        store.touch(pool.name(), key, ttl);
-        go(stuck);
-        return;
+        sticky.touch();
+        go(stuck, null);
+      } else {
+        // a new client, or its server is down, in maintenance or gone: dispatch and (re)write the entry
+        redispatch(null);
       }
-      // a new client, or its server is down, in maintenance or gone: dispatch and (re)write the entry
-      ServerSlot picked = choice.pick();
-      if (picked == null) {
-        tryNext(null);
-        return;
-      }
-      Future<String> decided = sid == null
-          ? store.putIfAbsent(pool.name(), key, picked.id(), ttl)
-          : store.replace(pool.name(), key, sid, picked.id(), ttl);
-      decided.onComplete(onLoop(d -> {
-        ServerSlot winner = d.succeeded() ? pool.byId(d.result()) : null;
-        go(winner != null && stickUsable(winner) ? winner : picked);
-      }));
+    }));
+  }
+
+  /**
+   * Sends a sticky client to a new server: the algorithm picks one, the entry moves to it on its owner,
+   * and the request follows the entry (another gateway may have moved it first). `lastError` is why the
+   * previous attempt failed (null at first).
+   */
+  private void redispatch(Throwable lastError) {
+    ServerSlot picked = choice.pick();
+    if (picked == null) {
+      tryNext(lastError);
+      return;
+    }
+    sticky.moveTo(picked.id()).onComplete(onLoop(d -> {
+      ServerSlot winner = d.succeeded() ? pool.byId(d.result()) : null;
+      go(winner != null && winner != picked && stickUsable(winner) && !choice.tried(winner) ? winner : picked,
+          lastError);
     }));
   }
 
   /** Forwards to a chosen server, or falls back to the balancer when it is full. */
-  private void go(ServerSlot slot) {
+  private void go(ServerSlot slot, Throwable lastError) {
     if (clientGone) {
       return;
     }
@@ -527,7 +536,7 @@ final class Exchange implements PickRequest {
       attempts++;
       forward(new Attempt(slot));
     } else {
-      tryNext(null);
+      tryNext(lastError);
     }
   }
 
@@ -616,6 +625,9 @@ final class Exchange implements PickRequest {
     if (setCookie != null) {
       headers.add(HttpHeaderNames.SET_COOKIE, setCookie);
     }
+    if (sticky != null) {
+      sticky.answeredBy(a.slot.id());
+    }
     // the answer to a request whose body is still coming closes the connection rather than leave it half-read
     a.keepClient = requestEnded && client.clientKeepAlive();
     boolean bodyAllowed = head.method() != HttpMethod.HEAD && a.status != 204 && a.status != 304;
@@ -641,6 +653,9 @@ final class Exchange implements PickRequest {
     }
     if (state.config().exposeServerHeader()) {
       r.headers().set("X-LB-Server", a.slot.id());
+    }
+    if (sticky != null) {
+      sticky.answeredBy(a.slot.id());
     }
     // Raw bytes from here on. The 101 goes out through the client's codec, then each codec leaves its
     // pipeline and hands on the bytes it holds: the client's to the backend (held here until the backend's
@@ -703,10 +718,21 @@ final class Exchange implements PickRequest {
     boolean timeout = cause instanceof TimeoutException || isConnectTimeout(cause);
     (timeout ? meters.timeouts() : beforeSend ? meters.connectErrors() : meters.resets()).increment();
     outlierFailure(a);
+    // A connect that failed at once (refused, reset, unreachable) reached no server: trying the next one adds
+    // no load anywhere, so it uses neither a retry nor the budget and goes on through the pool, as NGINX's
+    // proxy_next_upstream does by default. A connect timeout may have reached a slow server: it counts.
+    boolean refused = beforeSend && !timeout;
     boolean safe = beforeSend || (idempotent && !hasBody && !a.timedOut);
-    if (safe && attempts <= pool.pool().retries() && state.retryBudget().tryRetry()) {
+    if (refused || safe && retriesUsed < pool.pool().retries() && state.retryBudget().tryRetry()) {
+      if (!refused) {
+        retriesUsed++;
+      }
       state.metrics().retry();
-      tryNext(cause);
+      if (sticky != null) {
+        redispatch(cause);
+      } else {
+        tryNext(cause);
+      }
     } else {
       failWith(cause);
     }

@@ -48,6 +48,12 @@ final class ServerChoice {
     return idx < 0 ? null : pool.eligible(idx);
   }
 
+  /** True when this request already went to `slot`. */
+  boolean tried(ServerSlot slot) {
+    int idx = pool.eligibleIndex(slot.id());
+    return idx >= 0 && tried[idx];
+  }
+
   /** Takes an in-flight slot on `slot` (which is then tried); false when it is full. */
   boolean take(ServerSlot slot) {
     int idx = pool.eligibleIndex(slot.id());

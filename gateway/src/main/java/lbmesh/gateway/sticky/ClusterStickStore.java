@@ -16,7 +16,8 @@ import lbmesh.shared.sticky.StickEntryProcessors;
 /**
  * Stick tables shared by every gateway: IMap {@code lb.stick.<pool>} with a backup (in another DC when
  * partition groups are per DC) and a near cache on each gateway (configured in the cluster bootstrap),
- * so a hit never leaves the process. {@code putIfAbsent} decides a race between two gateways.
+ * so a hit never leaves the process. A compare-and-replace on the entry's owner decides a race between
+ * two gateways.
  *
  * <p>Entries carry a TTL; a gateway that served a key since the last sweep renews it (near-cache hits do
  * not reach the entry's owner, so Hazelcast's own idle timer would expire active clients). Writes are
@@ -61,19 +62,10 @@ public final class ClusterStickStore implements StickStore {
   }
 
   @Override
-  public Future<String> putIfAbsent(String pool, String key, String server, int ttlSeconds) {
-    IMap<String, String> m = map(pool);
-    return wrap(m.submitToKey(key, new StickEntryProcessors.PutIfAbsent(server, ttlSeconds))).map(winner -> {
-      // warm the near cache, so this client's next request does not travel
-      m.getAsync(key);
-      return winner;
-    });
-  }
-
-  @Override
   public Future<String> replace(String pool, String key, String expected, String server, int ttlSeconds) {
     IMap<String, String> m = map(pool);
     return wrap(m.submitToKey(key, new StickEntryProcessors.Replace(expected, server, ttlSeconds))).map(now -> {
+      // warm the near cache, so this client's next request does not travel
       m.getAsync(key);
       return now;
     });

@@ -30,16 +30,9 @@ public final class LocalStickStore implements StickStore {
   }
 
   @Override
-  public Future<String> putIfAbsent(String pool, String key, String server, int ttlSeconds) {
-    Entry e = map.merge(k(pool, key), new Entry(server, expiry(ttlSeconds)),
-        (old, fresh) -> old.expiresAt < System.currentTimeMillis() ? fresh : old);
-    return Future.succeededFuture(e.server);
-  }
-
-  @Override
   public Future<String> replace(String pool, String key, String expected, String server, int ttlSeconds) {
-    Entry e = map.compute(k(pool, key), (kk, old) -> old == null || old.server.equals(expected)
-        ? new Entry(server, expiry(ttlSeconds)) : old);
+    Entry e = map.compute(k(pool, key), (kk, old) -> old == null || old.expiresAt < System.currentTimeMillis()
+        || old.server.equals(expected) ? new Entry(server, expiry(ttlSeconds)) : old);
     return Future.succeededFuture(e.server);
   }
 

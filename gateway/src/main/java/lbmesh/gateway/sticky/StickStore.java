@@ -8,10 +8,11 @@ public interface StickStore {
   /** The server a key sticks to, or null; completes at once when the entry is cached locally. */
   Future<String> get(String pool, String key);
 
-  /** Sticks `key` to `server` unless it already sticks somewhere; completes with the winner. */
-  Future<String> putIfAbsent(String pool, String key, String server, int ttlSeconds);
-
-  /** Moves `key` from `expected` to `server` (re-dispatch); completes with where it sticks afterwards. */
+  /**
+   * Moves `key` from `expected` to `server` (a re-dispatch; `expected` null: a new client, so only if it
+   * sticks nowhere yet); completes with where it sticks afterwards. Atomic on the entry, so of two gateways
+   * moving one key at once, one wins and both learn which.
+   */
   Future<String> replace(String pool, String key, String expected, String server, int ttlSeconds);
 
   /** Notes that `key` was used, so its idle timeout starts again. */

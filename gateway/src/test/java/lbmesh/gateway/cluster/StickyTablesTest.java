@@ -83,6 +83,45 @@ class StickyTablesTest {
     }
   }
 
+  /** A server registered where nothing listens: every connect to it is refused. */
+  private static Server dead(int n) throws Exception {
+    return Server.fromJson(new JsonObject().put("id", "dead-" + n).put("host", "127.0.0.1")
+        .put("port", lbmesh.gateway.GatewayHarness.freePort()).put("dc", "dc1"));
+  }
+
+  @Test
+  void clientsRedispatchedFromDeadServersStayOnTheServerThatAnsweredOnEveryGateway() throws Exception {
+    try (MeshHarness m = new MeshHarness().startRegistry("dc1")) {
+      DemoBackend[] bs = {m.backend(), m.backend(), m.backend()};
+      MeshHarness.Gateway a = m.gateway("dc1", 100);
+      MeshHarness.Gateway b = m.gateway("dc1", 100);
+      m.pool(sticky("header:X-Client"));
+      // dead servers between live ones, so round robin sends new clients to them and retries walk into them
+      for (int i = 0; i < 3; i++) {
+        m.server("default", MeshHarness.server(bs[i], "dc1", Server.State.READY, 0));
+        m.server("default", dead(i));
+      }
+      m.awaitTables();
+      int clients = 300;
+      // round() asserts every answer is a 200: a refused connect never reaches the client
+      Map<Integer, String> first = round(m, a, clients);
+      Set<String> live = Set.of(bs[0].id(), bs[1].id(), bs[2].id());
+      assertTrue(live.containsAll(first.values()), "only live servers answered: " + new HashSet<>(first.values()));
+      for (int r = 0; r < 4; r++) {
+        Map<Integer, String> next = round(m, r % 2 == 0 ? b : a, clients);
+        int switched = 0;
+        for (var e : first.entrySet()) {
+          switched += e.getValue().equals(next.get(e.getKey())) ? 0 : 1;
+        }
+        assertEquals(0, switched, "clients that changed server in round " + (r + 2));
+      }
+      IMap<String, String> table = TestCluster.hz(a.vertx()).getMap(Addresses.STICK_MAP_PREFIX + "default");
+      for (var e : first.entrySet()) {
+        assertEquals(e.getValue(), table.get("client-" + e.getKey()), "the entry names the server that answered");
+      }
+    }
+  }
+
   @Test
   void cookieModeIssuesAnOpaqueSignedCookieHonouredByEveryGatewayAndRejectsForgeries() throws Exception {
     try (MeshHarness m = new MeshHarness().startRegistry("dc1")) {

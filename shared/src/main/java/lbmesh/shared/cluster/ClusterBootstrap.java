@@ -63,7 +63,10 @@ public final class ClusterBootstrap {
 
     // Stick tables: a backup (in another DC with per-DC groups) and a near cache, so a gateway's lookup
     // of a known client never leaves the process; the near cache is invalidated when another gateway
-    // rewrites an entry.
+    // rewrites an entry. Invalidations go out in batches of 100 or every second (Hazelcast's default is every
+    // 10 s): a client redispatched on one gateway must find its new server on the next gateway it reaches,
+    // and a gateway that still reads the old entry pays a failed connect before it finds the new one.
+    cfg.setProperty("hazelcast.map.invalidation.batchfrequency.seconds", "1");
     cfg.addMapConfig(new MapConfig(Addresses.STICK_MAP_PREFIX + "*")
         .setBackupCount(1)
         .setReadBackupData(true)

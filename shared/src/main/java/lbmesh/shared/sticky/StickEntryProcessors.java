@@ -14,19 +14,10 @@ public final class StickEntryProcessors {
   private StickEntryProcessors() {
   }
 
-  /** Sticks the key to `server` unless it sticks somewhere already; returns where it sticks. */
-  public record PutIfAbsent(String server, int ttlSeconds) implements EntryProcessor<String, String, String> {
-    @Override
-    public String process(Map.Entry<String, String> entry) {
-      if (entry.getValue() != null) {
-        return entry.getValue();
-      }
-      ((ExtendedMapEntry<String, String>) entry).setValue(server, ttlSeconds, TimeUnit.SECONDS);
-      return server;
-    }
-  }
-
-  /** Moves the key from `expected` (or from nothing) to `server`; returns where it sticks afterwards. */
+  /**
+   * Moves the key from `expected` to `server` (`expected` null: only when it sticks nowhere yet); returns
+   * where it sticks afterwards.
+   */
   public record Replace(String expected, String server, int ttlSeconds)
       implements EntryProcessor<String, String, String> {
     @Override
