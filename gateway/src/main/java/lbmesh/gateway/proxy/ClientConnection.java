@@ -40,6 +40,8 @@ import lbmesh.shared.http.Problem;
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(ClientConnection.class.getName());
+  /** Every answer the gateway makes itself, logged with its reason: ten lines a second at most. */
+  private static final AnswerLog ANSWERS = new AnswerLog(10, System::currentTimeMillis);
 
   private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.copiedBuffer(
       "HTTP/1.1 100 Continue\r\n\r\n", StandardCharsets.US_ASCII));
@@ -51,6 +53,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private Exchange current;
   /** The current request's head came and its last body part did not yet. */
   private boolean requestOpen;
+  /** The head of the request being answered, for the log of the gateway's own answers (null: unparsable). */
+  private HttpRequest request;
   /** Messages of requests pipelined behind the current one. */
   private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
   private boolean tunnel;
@@ -151,9 +155,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private void dispatch(Object msg) {
     if (msg instanceof HttpRequest req) {
       backends.deadlines().disarm(headerDeadline); // a no-op after the first request
+      request = req;
       requestOpen = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
       DecoderResult dr = req.decoderResult();
       if (dr.isFailure()) {
+        request = null; // the decoder's stand-in head, not what the client sent
         ReferenceCountUtil.release(msg);
         rejectMalformed(dr.cause());
         return;
@@ -330,6 +336,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * so the connection closes after the answer rather than be left half-read.
    */
   void respond(Problem p, boolean retryAfter, String setCookie, boolean reusable) {
+    HttpRequest req = request;
+    ANSWERS.answered(p.status(), clientAddress(), req == null ? null : req.method().name(),
+        req == null ? null : req.uri(), p.detail());
     byte[] body = p.toJson().encode().getBytes(StandardCharsets.UTF_8);
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(p.status()),
         Unpooled.wrappedBuffer(body));
