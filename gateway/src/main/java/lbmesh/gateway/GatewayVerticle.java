@@ -156,8 +156,9 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** The verdicts health-service wrote before this gateway started (later ones arrive as events). */
   private Future<Void> loadHealth() {
-    var map = ClusterBootstrap.hazelcast(vertx).<String, String>getMap(Addresses.HEALTH_MAP);
-    return vertx.executeBlocking(() -> map.values()).map(values -> {
+    // getMap creates the proxy cluster-wide: a remote call, off the event loop like the read
+    var hz = ClusterBootstrap.hazelcast(vertx);
+    return vertx.executeBlocking(() -> hz.<String, String>getMap(Addresses.HEALTH_MAP).values()).map(values -> {
       state.health(values.stream().map(v -> HealthRecord.fromJson(new JsonObject(v))).toList());
       return null;
     });

@@ -34,8 +34,17 @@ public final class ClusterStickStore implements StickStore {
     this.hz = hz;
   }
 
-  private IMap<String, String> map(String pool) {
-    return maps.computeIfAbsent(pool, p -> hz.getMap(Addresses.STICK_MAP_PREFIX + p));
+  /**
+   * The pool's table. The first use creates its proxy, which registers the near cache's invalidation
+   * listener on every member and waits for them: that runs on a worker, never on the event loop.
+   */
+  private Future<IMap<String, String>> map(String pool) {
+    IMap<String, String> m = maps.get(pool);
+    if (m != null) {
+      return Future.succeededFuture(m);
+    }
+    return vertx.executeBlocking(() -> maps.computeIfAbsent(pool, p -> hz.getMap(Addresses.STICK_MAP_PREFIX + p)),
+        false);
   }
 
   /** A Vert.x future of a Hazelcast stage, completed without a context hop when already done. */
@@ -58,17 +67,19 @@ public final class ClusterStickStore implements StickStore {
 
   @Override
   public Future<String> get(String pool, String key) {
-    return wrap(map(pool).getAsync(key));
+    IMap<String, String> m = maps.get(pool);
+    // the hot path (a near-cache hit on a known table) allocates no composed future
+    return m != null ? wrap(m.getAsync(key)) : map(pool).compose(t -> wrap(t.getAsync(key)));
   }
 
   @Override
   public Future<String> replace(String pool, String key, String expected, String server, int ttlSeconds) {
-    IMap<String, String> m = map(pool);
-    return wrap(m.submitToKey(key, new StickEntryProcessors.Replace(expected, server, ttlSeconds))).map(now -> {
-      // warm the near cache, so this client's next request does not travel
-      m.getAsync(key);
-      return now;
-    });
+    return map(pool).compose(m -> wrap(m.submitToKey(key, new StickEntryProcessors.Replace(expected, server,
+        ttlSeconds))).map(now -> {
+          // warm the near cache, so this client's next request does not travel
+          m.getAsync(key);
+          return now;
+        }));
   }
 
   @Override
@@ -83,9 +94,11 @@ public final class ClusterStickStore implements StickStore {
       var e = it.next();
       it.remove();
       int sep = e.getKey().indexOf('\u0000');
-      map(e.getKey().substring(0, sep)).submitToKey(e.getKey().substring(sep + 1),
-          new StickEntryProcessors.Touch(e.getValue()));
-      n++;
+      IMap<String, String> m = maps.get(e.getKey().substring(0, sep)); // a touched key's table exists
+      if (m != null) {
+        m.submitToKey(e.getKey().substring(sep + 1), new StickEntryProcessors.Touch(e.getValue()));
+        n++;
+      }
     }
     return n;
   }

@@ -20,7 +20,11 @@ public final class ServiceRuntime {
 
   /** VertxOptions every service uses: Prometheus metrics through Micrometer. */
   public static VertxOptions options() {
-    return new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
+    // a blocked-thread warning comes with the blocked thread's stack, so its cause is in the log
+    return new VertxOptions().setPreferNativeTransport(true)
+        .setWarningExceptionTime(VertxOptions.DEFAULT_MAX_EVENT_LOOP_EXECUTE_TIME)
+        .setWarningExceptionTimeUnit(VertxOptions.DEFAULT_MAX_EVENT_LOOP_EXECUTE_TIME_UNIT)
+        .setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
