@@ -83,6 +83,10 @@ public final class HealthVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = ClusterBootstrap.hazelcast(vertx);
+    return ClusterBootstrap.openMaps(vertx, Addresses.HEALTH_MAP).compose(v -> begin());
+  }
+
+  private Future<?> begin() {
     map = hz.getMap(Addresses.HEALTH_MAP);
     for (String type : java.util.List.of("http", "tcp", "agent")) {
       probesByType.put(type, HealthProbe.create(vertx, type));

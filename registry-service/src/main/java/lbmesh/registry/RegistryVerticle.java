@@ -47,8 +47,10 @@ public final class RegistryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     HazelcastInstance hz = ClusterBootstrap.hazelcast(vertx);
-    store = new RegistryStore(vertx, hz, new SnapshotFile(config.dataDir()));
-    return store.open().compose(state -> {
+    return ClusterBootstrap.openMaps(vertx, Addresses.REGISTRY_MAP, Addresses.LOAD_MAP).compose(v -> {
+          store = new RegistryStore(vertx, hz, new SnapshotFile(config.dataDir()));
+          return store.open();
+        }).compose(state -> {
       vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, msg -> store.current().onComplete(ar -> {
         if (ar.succeeded()) {
           msg.reply(ar.result().toJson());

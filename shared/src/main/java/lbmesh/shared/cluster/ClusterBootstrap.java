@@ -150,4 +150,20 @@ public final class ClusterBootstrap {
     ClusterManager cm = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
     return ((HazelcastClusterManager) cm).getHazelcastInstance();
   }
+
+  /**
+   * Creates the proxies of these maps on a worker. The first {@code getMap} of a name is a remote call (the
+   * proxy is created cluster-wide, and a near cache registers its invalidation listener on every member);
+   * later ones only look the proxy up, so a service calls this at start and may then use {@code getMap}
+   * on its event loop.
+   */
+  public static io.vertx.core.Future<Void> openMaps(Vertx vertx, String... names) {
+    HazelcastInstance hz = hazelcast(vertx);
+    return vertx.executeBlocking(() -> {
+      for (String n : names) {
+        hz.getMap(n);
+      }
+      return null;
+    }, false);
+  }
 }
