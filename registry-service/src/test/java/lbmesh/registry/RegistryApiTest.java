@@ -110,6 +110,30 @@ class RegistryApiTest {
   }
 
   @Test
+  void hashIncludeQueryDefaultsToOffIsStoredAndPatchedAndResetByPut() throws Exception {
+    String pool = newPool();
+    assertEquals(new JsonObject().put("includeQuery", false),
+        node.get("/api/v1/pools/" + pool).bodyAsJsonObject().getJsonObject("hash"), "default written out");
+    var put = node.put("/api/v1/pools/" + pool, new JsonObject().put("algorithm", "url-hash")
+        .put("hash", new JsonObject().put("includeQuery", true)));
+    assertEquals(200, put.statusCode(), put.bodyAsString());
+    assertTrue(node.get("/api/v1/pools/" + pool).bodyAsJsonObject().getJsonObject("hash").getBoolean("includeQuery"));
+    var patched = node.call(HttpMethod.PATCH, "/api/v1/pools/" + pool, new JsonObject().put("retries", 1));
+    assertTrue(patched.bodyAsJsonObject().getJsonObject("hash").getBoolean("includeQuery"), "PATCH keeps it");
+    patched = node.call(HttpMethod.PATCH, "/api/v1/pools/" + pool,
+        new JsonObject().put("hash", new JsonObject().put("includeQuery", false)));
+    assertEquals(200, patched.statusCode(), patched.bodyAsString());
+    assertFalse(patched.bodyAsJsonObject().getJsonObject("hash").getBoolean("includeQuery"));
+    node.call(HttpMethod.PATCH, "/api/v1/pools/" + pool,
+        new JsonObject().put("hash", new JsonObject().put("includeQuery", true)));
+    var replaced = node.put("/api/v1/pools/" + pool, new JsonObject().put("algorithm", "url-hash"));
+    assertFalse(replaced.bodyAsJsonObject().getJsonObject("hash").getBoolean("includeQuery"), "PUT resets it");
+    // accepted with any algorithm (ignored by the others), so switching algorithm never strands the setting
+    assertEquals(200, node.put("/api/v1/pools/" + pool, new JsonObject().put("algorithm", "round-robin")
+        .put("hash", new JsonObject().put("includeQuery", true))).statusCode());
+  }
+
+  @Test
   void deletingAPoolWithServersIsConflictAndAnEmptyOneGoes() throws Exception {
     String pool = newPool();
     var created = node.post("/api/v1/pools/" + pool + "/servers", server("10.0.0.2", 80));
@@ -209,7 +233,10 @@ class RegistryApiTest {
       "bad sticky mode        | {\"sticky\":{\"mode\":\"magic\"}}                             | sticky.mode",
       "standby without dc     | {\"locality\":{\"mode\":\"active-standby\"}}                  | locality.primaryDc",
       "unknown nested field   | {\"timeouts\":{\"readMs\":5}}                                 | timeouts.readMs",
-      "retries out of range   | {\"retries\":11}                                               | retries"})
+      "retries out of range   | {\"retries\":11}                                               | retries",
+      "includeQuery not bool  | {\"hash\":{\"includeQuery\":\"yes\"}}                      | hash.includeQuery",
+      "unknown hash field     | {\"hash\":{\"includePath\":true}}                         | hash.includePath",
+      "hash not an object     | {\"hash\":true}                                              | hash"})
   void invalidPoolIsRejectedNamingTheField(String why, String body, String field) throws Exception {
     String pool = newPool();
     String before = node.get("/api/v1/pools/" + pool).bodyAsString();

@@ -58,7 +58,8 @@ public final class PoolTable {
         return eligible[index].stats().latencyMillis();
       }
     };
-    this.balancer = Balancers.create(Algorithm.fromWire(pool.algorithm()), balanced, load);
+    this.balancer = Balancers.create(Algorithm.fromWire(pool.algorithm()), balanced, load,
+        java.util.concurrent.ThreadLocalRandom::current, pool.hash().includeQuery());
   }
 
   public Pool pool() {

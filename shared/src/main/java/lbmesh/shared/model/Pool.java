@@ -18,6 +18,7 @@ public record Pool(
     int retries,
     Timeouts timeouts,
     Outlier outlier,
+    Hash hash,
     long version) {
 
   public static final String DEFAULT_POOL = "default";
@@ -117,10 +118,27 @@ public record Pool(
     }
   }
 
+  /**
+   * Options of the consistent-hash algorithms: {@code includeQuery} makes url-hash key on the query as
+   * well as the path (off: every query of a path shares the path's server, the cache-affinity case).
+   * Ignored by the other algorithms, so a pool can switch algorithm without dropping it.
+   */
+  public record Hash(boolean includeQuery) {
+    public static final Hash DEFAULT = new Hash(false);
+
+    static Hash fromJson(JsonObject j) {
+      return j == null ? DEFAULT : new Hash(j.getBoolean("includeQuery", DEFAULT.includeQuery));
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("includeQuery", includeQuery);
+    }
+  }
+
   /** A pool with every setting at its default. */
   public static Pool defaults(String name) {
     return new Pool(name, DEFAULT_ALGORITHM, Sticky.DEFAULT, HealthCheck.DEFAULT, Locality.DEFAULT, 0,
-        DEFAULT_RETRIES, Timeouts.DEFAULT, Outlier.DEFAULT, 0);
+        DEFAULT_RETRIES, Timeouts.DEFAULT, Outlier.DEFAULT, Hash.DEFAULT, 0);
   }
 
   /**
@@ -160,6 +178,7 @@ public record Pool(
         j.getInteger("retries", DEFAULT_RETRIES),
         Timeouts.fromJson(j.getJsonObject("timeouts")),
         Outlier.fromJson(j.getJsonObject("outlier")),
+        Hash.fromJson(j.getJsonObject("hash")),
         j.getLong("version", 0L));
   }
 
@@ -174,10 +193,12 @@ public record Pool(
         .put("retries", retries)
         .put("timeouts", timeouts.toJson())
         .put("outlier", outlier.toJson())
+        .put("hash", hash.toJson())
         .put("version", version);
   }
 
   public Pool withVersion(long v) {
-    return new Pool(name, algorithm, sticky, healthCheck, locality, slowStartSeconds, retries, timeouts, outlier, v);
+    return new Pool(name, algorithm, sticky, healthCheck, locality, slowStartSeconds, retries, timeouts, outlier,
+        hash, v);
   }
 }
