@@ -31,6 +31,8 @@ public final class GatewayVerticle extends VerticleBase {
   static final long RESTORE_CHECK_MS = 250;
   /** How often a slow-starting server's weight steps up. */
   static final long SLOW_START_STEP_MS = 1000;
+  /** How often the stick-table renewal sweep is considered. */
+  static final long SWEEP_TICK_MS = 250;
 
   private final GatewayConfig config;
   private final ClusterSettings settings;
@@ -143,7 +145,8 @@ public final class GatewayVerticle extends VerticleBase {
       return secret;
     }).map(secret -> {
       state.sticky(store, new StickyCookie(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-      vertx.setPeriodic(1000, id -> {
+      // a tick well below the shortest sweep period, so a sweep is never a whole tick late
+      vertx.setPeriodic(SWEEP_TICK_MS, id -> {
         long now = System.currentTimeMillis();
         if (now - lastSweep >= sweepPeriodMs()) {
           lastSweep = now;
@@ -164,11 +167,11 @@ public final class GatewayVerticle extends VerticleBase {
     });
   }
 
-  /** Renew stick entries often enough for the shortest TTL in use (a quarter of it, 1 s to 60 s). */
+  /** Renew stick entries often enough for the shortest TTL in use (a quarter of it, 250 ms to 60 s). */
   private long sweepPeriodMs() {
     int minTtl = state.table().pools().values().stream().mapToInt(p -> p.pool().sticky().ttlSeconds()).min()
         .orElse(240);
-    return Math.max(1000, Math.min(60_000, minTtl * 250L));
+    return Math.max(SWEEP_TICK_MS, Math.min(60_000, minTtl * 250L));
   }
 
   /** A server health-service found up again is not kept out by an older passive ejection. */

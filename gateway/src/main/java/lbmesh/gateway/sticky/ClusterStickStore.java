@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.sticky.StickEntryProcessors;
+import lbmesh.shared.sticky.StickValue;
 
 /**
  * Stick tables shared by every gateway: IMap {@code lb.stick.<pool>} with a backup (in another DC when
@@ -20,7 +21,9 @@ import lbmesh.shared.sticky.StickEntryProcessors;
  * two gateways.
  *
  * <p>Entries carry a TTL; a gateway that served a key since the last sweep renews it (near-cache hits do
- * not reach the entry's owner, so Hazelcast's own idle timer would expire active clients). Writes are
+ * not reach the entry's owner, so Hazelcast's own idle timer would expire active clients). The expiry is
+ * in the value ({@link StickValue}) and checked on every read: an expiry on the owner does not invalidate
+ * the near caches, which would otherwise keep an idle client's entry forever. Writes are
  * entry processors ({@link StickEntryProcessors}): IMap has no async putIfAbsent with a TTL.
  */
 public final class ClusterStickStore implements StickStore {
@@ -69,7 +72,8 @@ public final class ClusterStickStore implements StickStore {
   public Future<String> get(String pool, String key) {
     IMap<String, String> m = maps.get(pool);
     // the hot path (a near-cache hit on a known table) allocates no composed future
-    return m != null ? wrap(m.getAsync(key)) : map(pool).compose(t -> wrap(t.getAsync(key)));
+    return (m != null ? wrap(m.getAsync(key)) : map(pool).compose(t -> wrap(t.getAsync(key))))
+        .map(v -> StickValue.liveServer(v, System.currentTimeMillis()));
   }
 
   @Override

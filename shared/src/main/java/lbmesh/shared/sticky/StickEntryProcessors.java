@@ -7,11 +7,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Atomic stick-table operations that run on the entry's owner, so a gateway gets them asynchronously
- * (IMap has no async putIfAbsent or compare-and-replace with a TTL). In shared/ because any member may
- * own a stick-table partition and must be able to run them.
+ * (IMap has no async compare-and-replace with a TTL). In shared/ because any member may own a
+ * stick-table partition and must be able to run them. Values are {@link StickValue}s; an expired one
+ * counts as no entry.
  */
 public final class StickEntryProcessors {
   private StickEntryProcessors() {
+  }
+
+  private static void write(Map.Entry<String, String> entry, String server, int ttlSeconds) {
+    ((ExtendedMapEntry<String, String>) entry).setValue(
+        StickValue.of(server, ttlSeconds, System.currentTimeMillis()).encode(),
+        ttlSeconds + StickValue.HAZELCAST_SLACK_SECONDS, TimeUnit.SECONDS);
   }
 
   /**
@@ -22,9 +29,9 @@ public final class StickEntryProcessors {
       implements EntryProcessor<String, String, String> {
     @Override
     public String process(Map.Entry<String, String> entry) {
-      String now = entry.getValue();
+      String now = StickValue.liveServer(entry.getValue(), System.currentTimeMillis());
       if (now == null || now.equals(expected)) {
-        ((ExtendedMapEntry<String, String>) entry).setValue(server, ttlSeconds, TimeUnit.SECONDS);
+        write(entry, server, ttlSeconds);
         return server;
       }
       return now;
@@ -35,8 +42,9 @@ public final class StickEntryProcessors {
   public record Touch(int ttlSeconds) implements EntryProcessor<String, String, Void> {
     @Override
     public Void process(Map.Entry<String, String> entry) {
-      if (entry.getValue() != null) {
-        ((ExtendedMapEntry<String, String>) entry).setValue(entry.getValue(), ttlSeconds, TimeUnit.SECONDS);
+      String server = StickValue.liveServer(entry.getValue(), System.currentTimeMillis());
+      if (server != null) {
+        write(entry, server, ttlSeconds);
       }
       return null;
     }
