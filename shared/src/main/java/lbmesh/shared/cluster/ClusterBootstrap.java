@@ -130,7 +130,7 @@ public final class ClusterBootstrap {
     options.setEventBusOptions(new EventBusOptions(options.getEventBusOptions()).setHost(s.bindHost()).setPort(0));
     return Vertx.builder()
         .with(options)
-        .withClusterManager(new HazelcastClusterManager(hazelcastConfig(s)))
+        .withClusterManager(new OffEventThreadClusterManager(hazelcastConfig(s)))
         .buildClustered();
   }
 
