@@ -8,8 +8,8 @@
 #                                             MESH_FRESH_DELAY_SECONDS (default 2) after it says ready
 #
 # RUNS defaults to 5. Uses the mesh's own MESH_* port variables (set them to stay off other meshes);
-# prints one line per run and the median and max. Every wait is bounded; leaves the mesh up (settled)
-# or down (fresh) as it found it... except that `fresh` always ends with `./mesh down`.
+# prints one line per run and the median and max. Every wait is bounded. `settled` leaves the mesh up;
+# `fresh` ends with `./mesh down`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
