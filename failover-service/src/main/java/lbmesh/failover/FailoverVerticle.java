@@ -62,6 +62,8 @@ public final class FailoverVerticle extends VerticleBase {
   private boolean electing;
   /** After losing to a newer epoch: do not bump again until the member list changes. */
   private boolean yielded;
+  /** When the member list last changed (nanoTime), for the election's log line. */
+  private long membersChangedAt;
   private long epoch;
   /** The decisions as any reader sees them (epoch-fenced): a follower's view, and the keys to reload. */
   private FailoverFollower follower;
@@ -116,6 +118,8 @@ public final class FailoverVerticle extends VerticleBase {
   // ---- election ---------------------------------------------------------------------------------
 
   private void membersChanged() {
+    membersChangedAt = System.nanoTime();
+    LOG.info(() -> "member list changed: " + hz.getCluster().getMembers().size() + " members");
     yielded = false;
     evaluate();
     decide();
@@ -131,17 +135,21 @@ public final class FailoverVerticle extends VerticleBase {
     return null;
   }
 
+  /** Whether this instance is the oldest failover-service member, the one that should lead. */
+  private boolean isCandidate() {
+    Member oldest = oldestFailoverMember();
+    // the local member is read each time: a member that merges back after a split gets a new UUID
+    return oldest != null && oldest.getUuid().equals(hz.getCluster().getLocalMember().getUuid());
+  }
+
   /** Becomes leader when this instance is the oldest and has a quorum; steps down when it no longer is. */
   void evaluate() {
     if (!hz.getLifecycleService().isRunning()) {
       return;
     }
-    Member oldest = oldestFailoverMember();
-    // the local member is read each time: a member that merges back after a split gets a new UUID
-    boolean candidate = oldest != null && oldest.getUuid().equals(hz.getCluster().getLocalMember().getUuid());
-    if (!candidate) {
+    if (!isCandidate()) {
       if (leader) {
-        stepDown("an older failover-service member is present: " + MemberInfo.of(oldest).nodeId());
+        stepDown("an older failover-service member is present: " + MemberInfo.of(oldestFailoverMember()).nodeId());
       }
       return;
     }
@@ -158,20 +166,34 @@ public final class FailoverVerticle extends VerticleBase {
     elect();
   }
 
+  /**
+   * Takes the next epoch and announces it at once; then claims the {@code leader} entry and reads the
+   * decisions in force, and only then leads (decides). The announcement does not wait for those reads:
+   * each is an operation on a partition of its own, and one still recovering from the member that just
+   * died held the announcement back by up to seconds. It needs only the bump: from then on the epoch is
+   * ours, readers drop the old leader's decisions, and a newer leader's announcement supersedes ours.
+   */
   private void elect() {
     electing = true;
     long started = System.nanoTime();
     // the floor keeps the epoch growing even if the entry was lost (its owner and backups died together)
     long floor = Math.max(epoch, follower.epoch());
-    Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH, new FailoverMap.BumpEpoch(floor)), context)
+    long[] bumped = new long[1];
+    long now = System.currentTimeMillis();
+    Future.fromCompletionStage(map.submitToKey(FailoverMap.EPOCH,
+            new FailoverMap.BumpEpoch(floor, settings.nodeId(), now)), context)
         .compose(n -> {
-          long now = System.currentTimeMillis();
+          bumped[0] = System.nanoTime();
+          // the member list may have changed during the bump: announce only if this instance may still lead
+          if (isCandidate() && quorumPresent()) {
+            publish(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", settings.nodeId()).put("epoch", n), n);
+          }
           String value = FailoverMap.leaderJson(settings.nodeId(), n, now).encode();
-          // the leader entry and the decisions in force, in parallel: one round trip after the bump
+          // the leader entry and the decisions in force, in parallel, each key on its own: a multi-key
+          // call waits for its slowest member as a whole, and is resent whole when one target has died
           Future<Long> claimed = Future.fromCompletionStage(
               map.submitToKey(FailoverMap.LEADER, new FailoverMap.FencedPut(value, n)), context);
-          Future<Map<String, String>> inForce = Future.fromCompletionStage(
-              map.submitToKeys(decisionKeys(), new FailoverMap.Read()), context);
+          Future<Map<String, String>> inForce = readEach(decisionKeys());
           return Future.all(claimed, inForce).map(x -> {
             loadDecisions(inForce.result());
             return new long[] {n, claimed.result(), now};
@@ -189,17 +211,42 @@ public final class FailoverVerticle extends VerticleBase {
             LOG.warning(() -> "not leading: epoch " + ar.result()[1] + " is newer than ours (" + n + ")");
             return;
           }
+          if (!isCandidate()) {
+            // the member list changed meanwhile (an older member merged back): the oldest one leads
+            evaluate();
+            return;
+          }
           leader = true;
           epoch = n;
           leaderSince = ar.result()[2];
           lastQuorumWarning = null;
-          long ms = (System.nanoTime() - started) / 1_000_000;
-          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ", election took " + ms + " ms)");
-          publish(EventType.LEADER_ELECTED, new JsonObject().put("nodeId", settings.nodeId()).put("epoch", n));
+          long end = System.nanoTime();
+          long ms = (end - started) / 1_000_000;
+          long bumpMs = (bumped[0] - started) / 1_000_000;
+          long sinceChange = membersChangedAt == 0 ? -1 : (end - membersChangedAt) / 1_000_000;
+          LOG.info(() -> "became leader with epoch " + n + " (" + settings.nodeId() + ", election took " + ms
+              + " ms: epoch bump and announcement " + bumpMs + " ms, leader entry and decisions read "
+              + (ms - bumpMs) + " ms; " + sinceChange + " ms after the member list changed)");
           // the decisions loaded carry older epochs: the first round restates them all with this one
           evaluate();
           decide();
         });
+  }
+
+  /** Reads `keys`, each with a call of its own, so one slow partition delays only its own key. */
+  private Future<Map<String, String>> readEach(Set<String> keys) {
+    List<String> order = new ArrayList<>(keys);
+    List<Future<String>> reads = new ArrayList<>();
+    for (String k : order) {
+      reads.add(Future.fromCompletionStage(map.submitToKey(k, new FailoverMap.Read()), context));
+    }
+    return Future.all(reads).map(x -> {
+      Map<String, String> all = new HashMap<>();
+      for (int i = 0; i < order.size(); i++) {
+        all.put(order.get(i), reads.get(i).result());
+      }
+      return all;
+    });
   }
 
   /**
@@ -508,8 +555,12 @@ public final class FailoverVerticle extends VerticleBase {
   }
 
   private void publish(EventType type, JsonObject data) {
+    publish(type, data, epoch);
+  }
+
+  private void publish(EventType type, JsonObject data, long withEpoch) {
     vertx.eventBus().publish(Addresses.EVENTS,
-        Event.of(type, settings.nodeId(), settings.dc(), data).withEpoch(epoch).toJson());
+        Event.of(type, settings.nodeId(), settings.dc(), data).withEpoch(withEpoch).toJson());
   }
 
   // ---- admin --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import lbmesh.registry.store.RegistryStore;
 import lbmesh.registry.store.SnapshotFile;
 import lbmesh.registry.view.ClusterView;
 import lbmesh.registry.view.EventStream;
+import lbmesh.registry.view.HealthMirror;
 import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.event.Addresses;
@@ -25,6 +26,7 @@ import lbmesh.shared.inflight.InflightBoard;
 import lbmesh.shared.inflight.InflightReport;
 import lbmesh.shared.launch.AdminEndpoints;
 import lbmesh.shared.launch.AdminServer;
+import lbmesh.shared.model.RegistrySnapshot;
 
 /** The registry service: store, API, snapshot replies, cluster view, event stream, dashboard and admin. */
 public final class RegistryVerticle extends VerticleBase {
@@ -84,8 +86,12 @@ public final class RegistryVerticle extends VerticleBase {
       vertx.setPeriodic(100, id -> inflight.expire(System.currentTimeMillis()));
       FailoverFollower failover = new FailoverFollower(vertx);
       failover.start();
-      router.get("/api/v1/cluster").handler(ctx -> store.current().compose(s -> {
-        // read the board here, on its own event loop; the member list is read on a worker
+      HealthMirror health = new HealthMirror();
+      health.start(vertx, hz);
+      router.get("/api/v1/cluster").handler(ctx -> {
+        // nothing remote: the state as last known (this instance's writes and the events of the others),
+        // the local copy of lb.health, the member list; a map read would wait on recovering partitions
+        RegistrySnapshot s = store.lastKnown();
         java.util.Map<String, JsonObject> counts = new java.util.HashMap<>();
         s.pools().values().forEach(e -> e.servers().keySet().forEach(id -> {
           String key = InflightReport.key(e.pool().name(), id);
@@ -96,8 +102,8 @@ public final class RegistryVerticle extends VerticleBase {
               .put("inflight", new JsonObject().put("total", inflight.total(key)).put("byGateway", by))
               .put("rps", rps == null ? null : Math.round(rps * 10) / 10.0));
         }));
-        return vertx.executeBlocking(() -> ClusterView.build(hz, s, counts::get, failover), false);
-      }).onSuccess(ctx::json).onFailure(ctx::fail));
+        ctx.json(ClusterView.build(hz, s, health, counts::get, failover));
+      });
       new RegistryApi(store, new ChangePublisher(vertx, settings.nodeId(), settings.dc()),
           new LoadReports(vertx, hz, settings.nodeId(), settings.dc())).mount(vertx, router, config.adminToken());
       router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));

@@ -341,11 +341,19 @@ class RegistryApiTest {
     var healthMap = TestCluster.hz(node.vertx).<String, String>getMap(Addresses.HEALTH_MAP);
     healthMap.put(lbmesh.shared.health.HealthRecord.key(pool, "lim"), new lbmesh.shared.health.HealthRecord(pool, "lim",
         "up", "agent", 1, null, "ready", "hs", 5).toJson().encode());
-    JsonObject p = node.get("/api/v1/cluster").bodyAsJsonObject().getJsonArray("pools").stream()
-        .map(o -> (JsonObject) o).filter(o -> o.getString("name").equals(pool)).findFirst().orElseThrow();
     Map<String, JsonObject> byId = new java.util.HashMap<>();
-    p.getJsonArray("servers").forEach(o -> byId.put(((JsonObject) o).getString("id"), (JsonObject) o));
-    assertEquals("up", byId.get("lim").getString("health"));
+    // the view follows lb.health through an entry listener: the verdict shows a moment after the write
+    Await.until(Duration.ofSeconds(5), "the verdict in the cluster view", () -> {
+      JsonObject p;
+      try {
+        p = node.get("/api/v1/cluster").bodyAsJsonObject().getJsonArray("pools").stream()
+            .map(o -> (JsonObject) o).filter(o -> o.getString("name").equals(pool)).findFirst().orElseThrow();
+      } catch (Exception e) {
+        return false;
+      }
+      p.getJsonArray("servers").forEach(o -> byId.put(((JsonObject) o).getString("id"), (JsonObject) o));
+      return "up".equals(byId.get("lim").getString("health"));
+    });
     assertEquals(5, byId.get("lim").getInteger("maxConnections"), "the agent's maxconn:5 is below the registry's 20");
     assertEquals(0, byId.get("free").getInteger("maxConnections"), "no limit anywhere");
   }

@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import lbmesh.shared.cluster.MemberInfo;
-import lbmesh.shared.event.Addresses;
 import lbmesh.shared.failover.FailoverFollower;
 import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayMember;
@@ -32,11 +31,14 @@ public final class ClusterView {
   }
 
   /**
+   * Reads nothing remote (the member list is local): a read of an IMap here would wait for partitions
+   * still recovering from a member that just died, and hold the whole view back (the new failover leader
+   * included). `health` is the local copy of lb.health; `state` the registry state as last known.
    * `inflight` gives each server's `{"inflight": {total, byGateway}, "rps"}` from the gateways' reports
    * (null: not shown; rps null until a gateway has sent two full reports);
    * `failover` the failover leader's decisions as this registry follows them.
    */
-  public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state,
+  public static JsonObject build(HazelcastInstance hz, RegistrySnapshot state, HealthMirror health,
       java.util.function.Function<String, JsonObject> inflight, FailoverFollower failover) {
     FailoverFollower.Leader leader = failover.leader();
     Map<String, RoleAssignment> roles = failover.roles();
@@ -59,12 +61,6 @@ public final class ClusterView {
       }
       m.add(info.toJson().put("role", role));
     }
-    java.util.Map<String, HealthRecord> health = new java.util.HashMap<>();
-    hz.<String, String>getMap(Addresses.HEALTH_MAP).values()
-        .forEach(v -> {
-          HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
-          health.put(h.key(), h);
-        });
     long now = System.currentTimeMillis();
     JsonArray pools = new JsonArray();
     state.pools().values().forEach(e -> {

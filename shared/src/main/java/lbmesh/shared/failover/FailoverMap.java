@@ -11,7 +11,8 @@ import java.util.Map;
  * member owns the partition runs the processors.
  *
  * <ul>
- *   <li>{@code epoch}: the fencing counter, a JSON number (as a string), only ever incremented;</li>
+ *   <li>{@code epoch}: the fencing counter, only ever incremented, with the instance that took it:
+ *       {@code {"nodeId", "epoch", "since"}} (a bare number before that; {@link #epochOf} reads both);</li>
  *   <li>{@code leader}: {@code {"nodeId", "epoch", "since"}};</li>
  *   <li>{@code role/<group>}: a {@link RoleAssignment};</li>
  *   <li>{@code plan/<pool>}: a {@link DcPlan}.</li>
@@ -55,15 +56,27 @@ public final class FailoverMap {
 
   /**
    * Increments {@code epoch} atomically on its owner and returns the new value; `floor` is the highest
-   * epoch the caller knows of, so that the epoch still grows if the entry was lost.
+   * epoch the caller knows of, so that the epoch still grows if the entry was lost. The entry names the
+   * taker (`nodeId`, `since`): readers listening on this one entry learn of a new leader the moment the
+   * bump commits, from the only partition an election cannot do without (see {@link FailoverFollower}).
    */
-  public record BumpEpoch(long floor) implements EntryProcessor<String, String, Long> {
+  public record BumpEpoch(long floor, String nodeId, long since) implements EntryProcessor<String, String, Long> {
     @Override
     public Long process(Map.Entry<String, String> entry) {
       long next = Math.max(epochOf(entry.getValue()), floor) + 1;
-      entry.setValue(Long.toString(next));
+      entry.setValue(leaderJson(nodeId, next, since).encode());
       return next;
     }
+  }
+
+  /** The leader an {@code epoch} or {@code leader} entry names, or null (none, or a bare number). */
+  public static FailoverFollower.Leader leaderOf(String value) {
+    if (value == null || value.isEmpty() || value.charAt(0) != '{') {
+      return null;
+    }
+    JsonObject j = new JsonObject(value);
+    String node = j.getString("nodeId");
+    return node == null ? null : new FailoverFollower.Leader(node, j.getLong("epoch", 0L));
   }
 
   /**

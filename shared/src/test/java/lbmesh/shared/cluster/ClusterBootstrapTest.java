@@ -35,6 +35,20 @@ class ClusterBootstrapTest {
   }
 
   @Test
+  void partitionOperationsAreRetriedOftenAndStillGiveUpOnlyAfterMinutes() {
+    com.hazelcast.config.Config cfg = ClusterBootstrap.hazelcastConfig(cluster.settings("gateway", "dc1"));
+    long pause = Long.parseLong(cfg.getProperty("hazelcast.invocation.retry.pause.millis"));
+    long count = Long.parseLong(cfg.getProperty("hazelcast.invocation.max.retry.count"));
+    // Hazelcast's 500 ms made a failover election sleep up to half a second past the moment the epoch's
+    // partition was usable again after a crash
+    assertTrue(pause <= 100, "retry pause " + pause + " ms");
+    assertTrue(pause * count >= 100_000, "an operation gives up after " + pause * count + " ms only");
+    long interval = Long.parseLong(cfg.getProperty("hazelcast.connection.monitor.interval"));
+    long faults = Long.parseLong(cfg.getProperty("hazelcast.connection.monitor.max.faults"));
+    assertTrue(faults >= 3 && interval * faults <= 200, "a crash is noticed after " + faults + " x " + interval + " ms");
+  }
+
+  @Test
   void crashedMemberIsDroppedWithinFiveSeconds() {
     Vertx a = cluster.start("gateway", "dc1");
     Vertx b = cluster.start("gateway", "dc1");

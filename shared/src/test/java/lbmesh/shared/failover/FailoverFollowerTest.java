@@ -42,4 +42,24 @@ class FailoverFollowerTest {
     f.onEvent(event(EventType.DC_FAILBACK, new JsonObject().put("pool", "p").put("plan", plan.toJson()), 4));
     assertEquals(plan, f.plans().get("p"));
   }
+
+  @Test
+  void theEpochEntryNamesTheLeaderWhoTookItAheadOfAnOlderLeaderEntry() {
+    FailoverFollower f = new FailoverFollower(null);
+    // the new leader's bump committed; its write of `leader` has not landed yet
+    f.load(Map.of(FailoverMap.EPOCH, FailoverMap.leaderJson("f-2", 5, 0).encode(),
+        FailoverMap.LEADER, FailoverMap.leaderJson("f-1", 4, 0).encode()));
+    assertEquals(new FailoverFollower.Leader("f-2", 5), f.leader());
+    assertEquals(5, f.epoch());
+    assertEquals(5, FailoverMap.epochOf(FailoverMap.leaderJson("f-2", 5, 0).encode()));
+    assertNull(FailoverMap.leaderOf("5"), "a bare epoch from before names nobody");
+  }
+
+  @Test
+  void bumpingTheEpochRecordsWhoTookIt() {
+    Map.Entry<String, String> entry = new java.util.AbstractMap.SimpleEntry<>(FailoverMap.EPOCH, "7");
+    assertEquals(8L, new FailoverMap.BumpEpoch(0, "f-3", 42).process(entry));
+    assertEquals(new FailoverFollower.Leader("f-3", 8), FailoverMap.leaderOf(entry.getValue()));
+    assertEquals(10L, new FailoverMap.BumpEpoch(9, "f-1", 43).process(entry), "the floor wins when higher");
+  }
 }
