@@ -89,6 +89,11 @@ public final class FailoverVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = ClusterBootstrap.hazelcast(vertx);
+    // the proxies are created cluster-wide, a remote call: on a worker, before anything uses them
+    return ClusterBootstrap.openMaps(vertx, Addresses.FAILOVER_MAP, Addresses.HEALTH_MAP).compose(v -> begin());
+  }
+
+  private Future<?> begin() {
     map = hz.getMap(Addresses.FAILOVER_MAP);
     ClusterBootstrap.onMembershipChange(hz, vertx.getOrCreateContext(), this::membersChanged);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));

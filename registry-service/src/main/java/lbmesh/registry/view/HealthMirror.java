@@ -32,9 +32,12 @@ public final class HealthMirror {
 
   /** Subscribes, then loads the map once in the background. */
   public Future<Void> start(Vertx vertx, HazelcastInstance hz) {
-    IMap<String, String> map = hz.getMap(Addresses.HEALTH_MAP);
-    map.addEntryListener(new Listener(), true);
-    return vertx.executeBlocking(() -> new HashMap<>(map), false)
+    // the proxy and the listener are registered on every member, and waited for: off the event loop
+    return vertx.executeBlocking(() -> {
+      IMap<String, String> map = hz.getMap(Addresses.HEALTH_MAP);
+      map.addEntryListener(new Listener(), true);
+      return new HashMap<>(map);
+    }, false)
         .onSuccess(all -> all.forEach((k, v) -> {
           if (!touched.contains(k)) {
             byKey.putIfAbsent(k, HealthRecord.fromJson(new JsonObject(v)));
