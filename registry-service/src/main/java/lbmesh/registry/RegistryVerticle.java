@@ -50,9 +50,9 @@ public final class RegistryVerticle extends VerticleBase {
   public Future<?> start() {
     HazelcastInstance hz = ClusterBootstrap.hazelcast(vertx);
     return ClusterBootstrap.openMaps(vertx, Addresses.REGISTRY_MAP, Addresses.LOAD_MAP).compose(v -> {
-          store = new RegistryStore(vertx, hz, new SnapshotFile(config.dataDir()));
-          return store.open();
-        }).compose(state -> {
+      store = new RegistryStore(vertx, hz, new SnapshotFile(config.dataDir()));
+      return store.open();
+    }).compose(state -> {
       vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY_SNAPSHOT, msg -> store.current().onComplete(ar -> {
         if (ar.succeeded()) {
           msg.reply(ar.result().toJson());
