@@ -113,8 +113,13 @@ public final class ClusterBootstrap {
     cfg.getNetworkConfig()
         .setPort(s.hzPort())
         .setPortAutoIncrement(true)
-        .setPortCount(PORT_RANGE)
-        .getInterfaces().setEnabled(true).addInterface(s.bindHost());
+        .setPortCount(PORT_RANGE);
+    // Binds exactly LB_BIND_HOST through this property rather than the interface list: with the list
+    // enabled, Hazelcast's TCP-IP joiner keeps a member given by host name only if the name resolves to
+    // an address in that list, i.e. only this member itself, so members listed by name (docker compose)
+    // never joined. Names are resolved again at each join attempt and merge check, so a member whose
+    // container is not up yet is found once it is.
+    cfg.setProperty("hazelcast.local.localAddress", s.bindHost());
     JoinConfig join = cfg.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
