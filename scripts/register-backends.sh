@@ -1,6 +1,6 @@
 #!/bin/sh
 # Registers demo backends in a pool through the registry API; used by the compose files' one-shot
-# `register` service (curlimages/curl: busybox sh + curl), and usable by hand against any registry.
+# `register` service (any image with sh and curl), and usable by hand against any registry.
 #
 #   REGISTRY_URL   the registry, e.g. http://registry:9000 (default http://127.0.0.1:9000)
 #   LB_ADMIN_TOKEN the admin token (required)

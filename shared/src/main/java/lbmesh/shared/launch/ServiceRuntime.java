@@ -52,7 +52,8 @@ public final class ServiceRuntime {
     Logging.configure();
     long t0 = System.nanoTime();
     try {
-      Vertx vertx = join(settings, options).await(120, TimeUnit.SECONDS);
+      Vertx vertx = awaitStep(join(settings, options), "joining cluster '" + settings.clusterName()
+          + "' (members " + String.join(",", settings.members()) + ", bind " + settings.bindHost() + ")", t0);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           vertx.close().await(10, TimeUnit.SECONDS);
@@ -60,7 +61,7 @@ public final class ServiceRuntime {
           // exiting anyway; the others notice through the closed sockets
         }
       }, "lbmesh-shutdown"));
-      deploy.apply(vertx).await(120, TimeUnit.SECONDS);
+      awaitStep(deploy.apply(vertx), "starting " + settings.service(), t0);
       LOG.info(() -> String.format("%s %s ready in %d ms (dc %s, pid %d)", settings.service(), settings.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.dc(), ProcessHandle.current().pid()));
       return vertx;
@@ -68,6 +69,24 @@ public final class ServiceRuntime {
       LOG.log(Level.SEVERE, settings.service() + " failed to start: " + e.getMessage(), e);
       System.exit(1);
       return null;
+    }
+  }
+
+  /** How often a start step that is still running says so. */
+  static final long PROGRESS_SECONDS = 15;
+
+  /**
+   * Waits for a start step as long as it takes, saying every {@link #PROGRESS_SECONDS} what it waits for.
+   * No deadline: many JVMs starting at once on a small machine can take minutes to cluster, and a service
+   * that gave up would only be restarted into the same crowd. A step that fails still fails the start.
+   */
+  static <T> T awaitStep(Future<T> step, String what, long t0) throws Exception {
+    while (true) {
+      try {
+        return step.await(PROGRESS_SECONDS, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException stillRunning) {
+        LOG.info(() -> "still " + what + " after " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) + " s");
+      }
     }
   }
 }
