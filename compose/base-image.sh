@@ -1,28 +1,56 @@
 #!/usr/bin/env bash
-# Builds a stand-in for the eclipse-temurin:17-jre image from Debian packages, for machines that reach no
-# image registry (CI here): Debian bookworm (minbase) with openjdk-17-jre-headless and curl, imported as
-# eclipse-temurin:17-jre so the compose files stay exactly what a user runs. Does nothing when an image of
-# that name is already there (the real one, or a stand-in from an earlier run). Needs root, debootstrap
-# and a running Docker engine. About 70-120 s.
+# Builds stand-ins for the images the compose files use, from Debian packages, for machines that reach no
+# image registry (CI here), under the names the compose files give, so the files stay exactly what a user
+# runs:
+#   eclipse-temurin:17-jre  Debian bookworm (minbase) with openjdk-17-jre-headless and curl (debootstrap,
+#                           then docker import; needs root and debootstrap; about 90 s)
+#   prom/prometheus         that image plus Debian's prometheus package, entrypoint /usr/bin/prometheus
+#                           (docker build FROM the first; about 30 s)
+# An image already there (the real one, or a stand-in from an earlier run) is kept.
 #
-#   compose/base-image.sh            # build it unless present
-#   compose/base-image.sh --force    # build it again
+#   compose/base-image.sh                       # both, unless present
+#   compose/base-image.sh --force temurin       # rebuild one
 set -euo pipefail
 
-IMAGE=${LB_BASE_IMAGE:-eclipse-temurin:17-jre}
+IMAGE=eclipse-temurin:17-jre
+PROM_IMAGE=prom/prometheus
 MIRROR=${LB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+FORCE=0
+[[ ${1:-} == --force ]] && { FORCE=1; shift; }
+WANT=("$@")
+(( ${#WANT[@]} )) || WANT=(temurin prometheus)
 
-if [[ ${1:-} != --force ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "base image $IMAGE is present"
-  exit 0
-fi
-command -v debootstrap >/dev/null || { echo "base-image.sh: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
-[[ $(id -u) == 0 ]] || { echo "base-image.sh: debootstrap needs root" >&2; exit 1; }
+present() { (( ! FORCE )) && docker image inspect "$1" >/dev/null 2>&1; }
 
-root=$(mktemp -d /tmp/lbmesh-rootfs.XXXXXX)
-cleanup() {
-  for m in proc sys dev; do umount "$root/$m" 2>/dev/null || true; done
-  rm -rf "$root"
+build_prometheus() {
+  if present "$PROM_IMAGE"; then echo "image $PROM_IMAGE is present"; return 0; fi
+  local started=$(date +%s)
+  docker build -q -t "$PROM_IMAGE" - >/dev/null <<DOCKERFILE || { echo "base-image.sh: building $PROM_IMAGE failed" >&2; exit 1; }
+FROM $IMAGE
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* && mkdir -p /prometheus && chown nobody:nogroup /prometheus
+LABEL lbmesh.standin=prom-prometheus
+USER nobody
+WORKDIR /prometheus
+EXPOSE 9090
+ENTRYPOINT ["/usr/bin/prometheus"]
+CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+DOCKERFILE
+  echo "image $PROM_IMAGE built from Debian's prometheus package in $(( $(date +%s) - started )) s"
+}
+
+build_temurin() {
+  if present "$IMAGE"; then
+    echo "base image $IMAGE is present"
+    return 0
+  fi
+  command -v debootstrap >/dev/null || { echo "base-image.sh: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
+  [[ $(id -u) == 0 ]] || { echo "base-image.sh: debootstrap needs root" >&2; exit 1; }
+
+  root=$(mktemp -d /tmp/lbmesh-rootfs.XXXXXX)
+  cleanup() {
+    for m in proc sys dev; do umount "$root/$m" 2>/dev/null || true; done
+    rm -rf "$root"
 }
 trap cleanup EXIT
 
@@ -49,3 +77,12 @@ tar -C "$root" -c . | docker import \
   --change 'LABEL lbmesh.standin=eclipse-temurin-17-jre' \
   - "$IMAGE" >/dev/null
 echo "base image $IMAGE built from Debian packages in $(( $(date +%s) - started )) s"
+}
+
+for w in "${WANT[@]}"; do
+  case $w in
+    temurin) build_temurin ;;
+    prometheus) build_temurin; build_prometheus ;;
+    *) echo "base-image.sh: unknown image '$w' (temurin, prometheus)" >&2; exit 2 ;;
+  esac
+done

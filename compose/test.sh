@@ -33,7 +33,8 @@ HEALTHY_TIMEOUT=${LB_HEALTHY_TIMEOUT:-600}
 T0=$(date +%s)
 
 if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
-dc() { "${COMPOSE[@]}" -p "$PROJECT" -f "$FILE" "$@"; }
+# the optional services (profile monitoring: Prometheus) are part of the test
+dc() { "${COMPOSE[@]}" -p "$PROJECT" -f "$FILE" --profile monitoring "$@"; }
 say() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
 FIGURES=()
 figure() { FIGURES+=("$*"); say "figure: $*"; }
@@ -97,8 +98,10 @@ wait_healthy() {
       if [[ -z $c ]]; then pending+=("$s(no container)"); continue; fi
       st=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}:{{.State.ExitCode}}{{end}}' "$c")
       case $st in
-        healthy | exited:0) ;;
+        healthy) ;;
+        exited:0) [[ $s == register ]] || pending+=("$s($st)") ;;
         exited:*) [[ $s == register ]] && fail "$s exited with ${st#exited:}"; pending+=("$s($st)") ;;
+        running:*) [[ $s == register ]] && pending+=("$s($st)") ;;   # no healthcheck (prometheus): running
         *) pending+=("$s($st)") ;;
       esac
     done
@@ -116,6 +119,7 @@ for s in "${SERVICES[@]}"; do
   (( n > 0 )) && say "note: $s restarted $n time(s) on the way up" && restarts=$((restarts + n))
 done
 figure "restarts during startup: $restarts"
+(( restarts == 0 )) || fail "a service crashed on the way up ($restarts restarts)"
 
 # 2. one cluster, traffic through both gateways ------------------------------------------------------------
 cluster() { curl -fsS --max-time 5 "$REGISTRY/api/v1/cluster"; }
@@ -144,6 +148,17 @@ if [[ $FILE == *two-dc* ]]; then
   dcs=$(cluster | json '" ".join(sorted(set(m["dc"] for m in d["members"])))')
   [[ $dcs == "dc1 dc2" ]] || fail "members are not in both DCs: $dcs"
   figure "members in both DCs; pool default has $servers servers"
+fi
+
+if [[ " ${SERVICES[*]} " == *" prometheus "* ]]; then
+  want=$(python3 -c "import re,sys; print(len(re.findall(r'\b[a-z0-9-]+:[0-9]+', ''.join(l for l in open('compose/prometheus.yml') if not l.lstrip().startswith('#')))))")
+  deadline=$(( $(date +%s) + 90 ))
+  until up=$(curl -fsS --max-time 3 "http://$PUB:9090/api/v1/targets" 2>/dev/null |
+             json 'sum(1 for t in d["data"]["activeTargets"] if t["health"] == "up")' 2>/dev/null) && (( up == want )); do
+    (( $(date +%s) >= deadline )) && fail "Prometheus scrapes ${up:-0} of $want targets: $(curl -sS "http://$PUB:9090/api/v1/targets" 2>&1 | head -c 800)"
+    sleep 2
+  done
+  figure "Prometheus (profile monitoring) scrapes $up of $want /metrics targets"
 fi
 
 # 3. k6 smoke -------------------------------------------------------------------------------------------

@@ -52,8 +52,7 @@ public final class ServiceRuntime {
     Logging.configure();
     long t0 = System.nanoTime();
     try {
-      Vertx vertx = awaitStep(join(settings, options), "joining cluster '" + settings.clusterName()
-          + "' (members " + String.join(",", settings.members()) + ", bind " + settings.bindHost() + ")", t0);
+      Vertx vertx = joinRetrying(settings, options, t0);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           vertx.close().await(10, TimeUnit.SECONDS);
@@ -69,6 +68,31 @@ public final class ServiceRuntime {
       LOG.log(Level.SEVERE, settings.service() + " failed to start: " + e.getMessage(), e);
       System.exit(1);
       return null;
+    }
+  }
+
+  /** Joins tried before a service gives up: a crowded start can fail an attempt that a later one passes. */
+  static final int JOIN_ATTEMPTS = 5;
+
+  /**
+   * Joins the cluster, trying again when an attempt fails: when many members start at once on a small
+   * machine, an operation of the join (a listener registration on every member) can time out against a
+   * member too busy to answer, and exiting would only put this service back into the same crowd.
+   */
+  private static Vertx joinRetrying(ClusterSettings settings, VertxOptions options, long t0) throws Exception {
+    String what = "joining cluster '" + settings.clusterName() + "' (members " + String.join(",", settings.members())
+        + ", bind " + settings.bindHost() + ")";
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return awaitStep(join(settings, options), what, t0);
+      } catch (Exception e) {
+        if (attempt == JOIN_ATTEMPTS) {
+          throw e;
+        }
+        LOG.warning(what + " failed (attempt " + attempt + " of " + JOIN_ATTEMPTS + "): " + e.getMessage()
+            + "; trying again in 2 s");
+        Thread.sleep(2000);
+      }
     }
   }
 
