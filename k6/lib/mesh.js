@@ -66,6 +66,7 @@ export function api(method, path, body) {
     headers: { Authorization: `Bearer ${TOKEN}` },
     tags: { kind: 'registry', name: `${method} /api/v1${path.replace(/\/[^/]+$/, '/…')}` },
     responseCallback: http.expectedStatuses({ min: 200, max: 299 }, 404),
+    responseType: 'text', // even in a script with discardResponseBodies
     timeout: '10s',
   };
   let payload = null;
