@@ -1,5 +1,5 @@
 // Load: a constant arrival rate spread over every gateway, with per-gateway latency and error metrics.
-//   k6 run -e RATE=200 -e DURATION=1m -e P95_MS=100 k6/load.js
+//   k6 run -e RATE=100 -e DURATION=1m -e P95_MS=200 k6/load.js
 // Fails when more than 0.1 % of the requests fail or the p95 of the answers exceeds P95_MS, overall or
 // on any one gateway.
 import { check } from 'k6';
@@ -7,11 +7,11 @@ import { Counter, Rate, Trend } from 'k6/metrics';
 import http from 'k6/http';
 import { GATEWAYS, envDuration, envInt, gatewayName, servedBy, trafficParams } from './lib/mesh.js';
 
-const RATE = envInt('RATE', 200);          // requests per second, over all gateways together
+const RATE = envInt('RATE', 100);          // requests per second, over all gateways together
 const DURATION = envDuration('DURATION', '1m');
-const P95_MS = envInt('P95_MS', 100);
+const P95_MS = envInt('P95_MS', 200);
 const DELAY_MS = envInt('DELAY_MS', 0);    // the demo backend's ?delay=ms, to model a slower upstream
-const VUS = envInt('VUS', Math.max(10, Math.ceil(RATE / 20)));
+const VUS = envInt('VUS', Math.max(20, Math.ceil(RATE / 5))); // pre-allocated; at most 4x
 
 const gwDuration = new Trend('gateway_duration', true);
 const gwRequests = new Counter('gateway_requests');
