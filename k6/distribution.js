@@ -90,12 +90,16 @@ export function measure() {
   violations.add(problems.length, { algo });
 }
 
-/** Sends `n` GETs of `paths[k]` in batches of `size`, alternating the gateways; tallies into `counts`. */
-function send(algo, counts, paths, size, onAnswer) {
+/**
+ * GETs every path of `paths` in batches of `size` sent at once, path j through gateway `gatewayOf(j)`
+ * (default: alternating); tallies the answering servers into `counts`.
+ */
+function send(algo, counts, paths, size, onAnswer, gatewayOf) {
+  const pick = gatewayOf || ((j) => j % GATEWAYS.length);
   for (let k = 0; k < paths.length; k += size) {
     const reqs = [];
     for (let j = k; j < Math.min(k + size, paths.length); j++) {
-      const g = j % GATEWAYS.length;
+      const g = pick(j);
       reqs.push(['GET', `${GATEWAYS[g]}${paths[j]}`, null, trafficParams(g, { tags: { algo, name: algo } })]);
     }
     http.batch(reqs).forEach((r, j) => {
@@ -138,11 +142,11 @@ function pathsRun(algo, a, counts) {
       paths.push(`${prefixOf(a.pool)}item/${p}`);
     }
   }
-  // each path goes through both gateways: request i of a path is sent through gateway (p + rep) % n
+  // each path goes through every gateway in turn: repetition rep of path p through gateway (p + rep) % n
   send(algo, counts, paths, PARALLEL, (path, server) => {
     seen[path] = seen[path] || {};
     seen[path][server] = (seen[path][server] || 0) + 1;
-  });
+  }, (j) => ((j % PATHS) + Math.floor(j / PATHS)) % GATEWAYS.length);
   const split = Object.keys(seen).filter((p) => Object.keys(seen[p]).length > 1);
   const owners = {};
   Object.keys(seen).forEach((p) => {

@@ -64,7 +64,7 @@ export function requireToken() {
 export function api(method, path, body) {
   const params = {
     headers: { Authorization: `Bearer ${TOKEN}` },
-    tags: { kind: 'registry', name: `${method} /api/v1${path.replace(/\/[^/]+$/, '/…')}` },
+    tags: { kind: 'registry', name: `${method} /api/v1${path.replace(/\/[^/]+$/, '/*')}` },
     responseCallback: http.expectedStatuses({ min: 200, max: 299 }, 404),
     responseType: 'text', // even in a script with discardResponseBodies
     timeout: '10s',

@@ -59,6 +59,11 @@ class K6SystemTest {
     assertEquals(12, count(m, "sticky_clients"), "clients run, 6 per mode");
     assertEquals(0, count(m, "sticky_switches"), "server switches");
     assertEquals(0, m.getJsonObject("checks").getLong("fails"), "failed checks");
+    for (String mode : List.of("cookie", "header")) { // staying put proves something only over several servers
+      long used = List.of(1, 2, 3).stream()
+          .filter(i -> count(m, "sticky_first_server{server:k6-sticky-" + mode + "-" + i + "}") > 0).count();
+      assertTrue(used >= 2, mode + ": the 6 clients' first answers came from " + used + " server(s)");
+    }
   }
 
   @Test
