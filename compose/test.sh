@@ -2,8 +2,8 @@
 # Brings a compose file of the mesh up for real, checks it the way a user would, and tears it down:
 #   1. up -d as README says (stand-in base image built first where no registry is reachable), timed to healthy
 #   2. one cluster: every member in /api/v1/cluster, both gateways answer with X-LB-Server
-#   3. k6 smoke through both gateways (k6 from PATH or ../shared/tools/k6; skipped when there is none
-#      unless LB_K6_REQUIRED=1)
+#   3. k6 smoke through both gateways (k6 from LB_K6, PATH or ../shared/tools/k6; skipped when there is
+#      none unless LB_K6_REQUIRED=1)
 #   4. under a steady client load (each request tried on one gateway, then once on the other, as a client
 #      behind round-robin DNS does): docker kill of gateway-1, then of the failover leader; counts what
 #      still failed and times the new leader in the registry's view
@@ -162,8 +162,9 @@ if [[ " ${SERVICES[*]} " == *" prometheus "* ]]; then
 fi
 
 # 3. k6 smoke -------------------------------------------------------------------------------------------
-K6=$(command -v k6 || true)
+K6=${LB_K6:-$(command -v k6 || true)}
 [[ -z $K6 && -x $ROOT/../shared/tools/k6 ]] && K6=$ROOT/../shared/tools/k6
+[[ -n $K6 && ! -x $K6 ]] && K6=""
 if [[ -n $K6 && -f k6/smoke.js ]]; then
   say "k6 smoke through both gateways"
   summary=$(mktemp)

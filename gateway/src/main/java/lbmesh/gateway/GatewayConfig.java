@@ -17,6 +17,8 @@ import lbmesh.shared.launch.Env;
  * @param stickySecret HMAC key of sticky cookies; null: generated once and shared through the cluster
  * @param promoteHook LB_PROMOTE_HOOK: a shell command run when this gateway is promoted to active in an
  *     active-passive group (keepalived's notify script), or null
+ * @param initialTableWaitMs an active-active gateway opens its traffic port once the first routing table is in,
+ *     or after this long without one (the registry unreachable: it then answers 503 until one comes)
  */
 public record GatewayConfig(
     String host,
@@ -33,7 +35,8 @@ public record GatewayConfig(
     int backendPoolSize,
     int shareIntervalMs,
     String stickySecret,
-    String promoteHook) {
+    String promoteHook,
+    int initialTableWaitMs) {
 
   public static GatewayConfig fromEnv(Env env) {
     return new GatewayConfig(
@@ -51,7 +54,8 @@ public record GatewayConfig(
         env.getInt("LB_BACKEND_POOL_SIZE", 512),
         env.getInt("LB_SHARE_INTERVAL_MS", 100),
         env.get("LB_STICKY_SECRET", null),
-        env.get("LB_PROMOTE_HOOK", null));
+        env.get("LB_PROMOTE_HOOK", null),
+        env.getInt("LB_INITIAL_TABLE_WAIT_MS", 15_000));
   }
 
   /** Defaults with the given ports (tests). */
@@ -61,39 +65,45 @@ public record GatewayConfig(
 
   public GatewayConfig withPorts(int http, int admin) {
     return new GatewayConfig(host, http, admin, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook, initialTableWaitMs);
   }
 
   public GatewayConfig withShareInterval(int ms) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, ms, stickySecret, promoteHook);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, ms, stickySecret, promoteHook, initialTableWaitMs);
   }
 
   public GatewayConfig withExposeServerHeader(boolean b) {
     return new GatewayConfig(host, httpPort, adminPort, b, eventLoops, maxHeaderBytes, maxUriBytes,
-        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook, initialTableWaitMs);
   }
 
   public GatewayConfig withPromoteHook(String hook) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
         clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs,
-        stickySecret, hook);
+        stickySecret, hook, initialTableWaitMs);
   }
 
   public GatewayConfig withLimits(int headerBytes, int uriBytes, int headerTimeout) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, headerBytes, uriBytes,
-        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook);
+        clientIdleSeconds, headerTimeout, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret, promoteHook, initialTableWaitMs);
   }
 
   public GatewayConfig withClientIdleSeconds(int seconds) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
         seconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs, stickySecret,
-        promoteHook);
+        promoteHook, initialTableWaitMs);
+  }
+
+  public GatewayConfig withInitialTableWaitMs(int ms) {
+    return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
+        clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, backendPoolSize, shareIntervalMs,
+        stickySecret, promoteHook, ms);
   }
 
   public GatewayConfig withBackendPoolSize(int perLoopAndServer) {
     return new GatewayConfig(host, httpPort, adminPort, exposeServerHeader, eventLoops, maxHeaderBytes, maxUriBytes,
         clientIdleSeconds, headerTimeoutMs, retryBudgetPercent, minRetriesPerSecond, perLoopAndServer, shareIntervalMs,
-        stickySecret, promoteHook);
+        stickySecret, promoteHook, initialTableWaitMs);
   }
 }

@@ -1,6 +1,7 @@
 package lbmesh.gateway;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
@@ -110,14 +111,33 @@ public final class GatewayVerticle extends VerticleBase {
     Future<Void> sticky = vertx.isClustered() ? clusterSticky() : Future.succeededFuture();
     Future<Void> health = vertx.isClustered() ? loadHealth() : Future.succeededFuture();
     Future<Void> following = vertx.isClustered() ? followFailover(group) : Future.succeededFuture();
-    // the traffic port opens at once (active-active): until the first snapshot arrives requests get a clear 503
-    Future<Void> proxies = role.start();
-    follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
+    Future<Void> firstTable = follower.start().onSuccess(v -> LOG.info(() -> "routing table loaded at registry version "
         + state.table().version()));
-    return Future.all(admin, sticky, health, following).compose(v -> proxies).onSuccess(v ->
+    // The traffic port opens once the first routing table is in, as Envoy warms a listener before it
+    // accepts: a restarted gateway that a client or DNS round robin reaches would otherwise answer 503
+    // until then. With no registry to be reached it opens after LB_INITIAL_TABLE_WAIT_MS, answering a
+    // clear 503 until a table comes. (A passive gateway opens on promotion, see TrafficRole.)
+    Future<Void> warmed = firstTableWithin(firstTable, config.initialTableWaitMs());
+    return Future.all(admin, sticky, health, following).compose(v -> warmed).compose(v -> role.start()).onSuccess(v ->
         LOG.info(() -> "gateway " + settings.nodeId() + (role.listening() ? " serving on " + config.host() + ":"
             + config.httpPort() + " (" + config.eventLoops() + " event loops)" : " standing by (passive)")
             + ", admin on " + config.adminPort()));
+  }
+
+  /** Completes with the first routing table, or after `ms` without one (logged: the gateway opens regardless). */
+  private Future<Void> firstTableWithin(Future<Void> firstTable, int ms) {
+    Promise<Void> opened = Promise.promise();
+    long timer = vertx.setTimer(ms, id -> {
+      if (opened.tryComplete()) {
+        LOG.warning(() -> "no routing table from the registry within " + ms + " ms: opening the traffic port anyway,"
+            + " requests get 503 until the registry answers (LB_INITIAL_TABLE_WAIT_MS)");
+      }
+    });
+    firstTable.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      opened.tryComplete();
+    });
+    return opened.future();
   }
 
   /** The failover leader's decisions: this gateway's role and each pool's DC plan, epoch-fenced. */

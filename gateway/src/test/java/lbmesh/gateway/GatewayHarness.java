@@ -55,11 +55,16 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Starts the gateway on free ports (exposing X-LB-Server). */
   public GatewayHarness start(GatewayConfig cfg) throws Exception {
+    startAsync(cfg).await(20, TimeUnit.SECONDS);
+    return this;
+  }
+
+  /** Deploys the gateway without waiting: the future completes once its traffic port is open. */
+  public io.vertx.core.Future<String> startAsync(GatewayConfig cfg) {
     this.config = cfg;
     ClusterSettings s = ClusterSettings.fromEnv(Main.SERVICE, new lbmesh.shared.launch.Env(Map.of("LB_NODE_ID", "gw-test")));
     gateway = new GatewayVerticle(cfg, s);
-    vertx.deployVerticle(gateway).await(20, TimeUnit.SECONDS);
-    return this;
+    return vertx.deployVerticle(gateway);
   }
 
   public GatewayHarness start() throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import lbmesh.demo.DemoBackend;
+import lbmesh.gateway.GatewayConfig;
 import lbmesh.gateway.GatewayHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,9 @@ class AdminEndpointsTest {
   void readinessWaitsForTheRoutingTableAndStatusAndMetricsShowServers() throws Exception {
     DemoBackend b = h.backend();
     h.registryDown();
-    h.start();
+    // no registry: the traffic port opens after LB_INITIAL_TABLE_WAIT_MS anyway
+    h.start(GatewayConfig.forTest(GatewayHarness.freePort(), GatewayHarness.freePort()).withExposeServerHeader(true)
+        .withInitialTableWaitMs(300));
     assertTrue(admin("/health/ready").contains("DOWN"), "not ready before the first routing table");
     assertTrue(admin("/health/live").contains("UP"));
     assertEquals(503, h.get("/").status(), "no routing table yet: a clear 503");
@@ -58,5 +61,31 @@ class AdminEndpointsTest {
     assertTrue(metrics.contains("lb_requests_total{code=\"5xx\",pool=\"default\",server=\"" + b.id() + "\"} 1.0"));
     assertTrue(metrics.contains("lb_upstream_latency_seconds_count{pool=\"default\",server=\"" + b.id() + "\"}"));
     assertTrue(metrics.contains("lb_upstream_errors_total"));
+  }
+
+  @Test
+  void theTrafficPortOpensOnlyOnceTheFirstRoutingTableIsIn() throws Exception {
+    DemoBackend b = h.backend();
+    h.registryDown();
+    GatewayConfig cfg = GatewayConfig.forTest(GatewayHarness.freePort(), GatewayHarness.freePort())
+        .withExposeServerHeader(true).withInitialTableWaitMs(60_000);
+    io.vertx.core.Future<String> deployed = h.startAsync(cfg);
+    lbmesh.shared.testing.Await.until(java.time.Duration.ofSeconds(10), "admin port up, not ready", () -> {
+      try {
+        return admin("/health/ready").contains("DOWN");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", cfg.httpPort()), 2000);
+      throw new AssertionError("the traffic port accepted a connection before the gateway had a routing table");
+    } catch (java.net.ConnectException refused) {
+      // a client (or a load balancer in front) tries another gateway instead of getting a 503
+    }
+    h.registryUp();
+    h.defaultPool("round-robin", b);
+    deployed.await(20, TimeUnit.SECONDS);
+    assertEquals(200, h.get("/").status(), "the first request the port takes is served");
   }
 }
