@@ -6,9 +6,8 @@
 #   k6/failover-kills.sh            (K6=path/to/k6; extra k6 arguments after --, e.g. -- -e RATE=100)
 # Timeline (s from the start of the 180 s run): 15 the backend; 30-60 a server drained by failover.js
 # itself; 40 the failover leader, 45 ./mesh up brings it back; 100 gateway-1, back with ./mesh up after
-# the run. REJOIN=1 brings gateway-1 back at 105 s, during the run: today that fails the run, because a
-# restarted gateway opens its traffic port before its first routing table (about 3 s of 503
-# "no routing table yet" on 2 cores).
+# the run. REJOIN=1 brings gateway-1 back at 105 s, during the run (a gateway opens its traffic port only
+# once it has its first routing table, so the requests that reach it then are served).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 K6=${K6:-$(command -v k6 || echo ../shared/tools/k6)}
