@@ -139,7 +139,12 @@ public final class ClusterBootstrap {
     return Vertx.builder()
         .with(options)
         .withClusterManager(new OffEventThreadClusterManager(hazelcastConfig(s)))
-        .buildClustered();
+        .buildClustered()
+        .map(vertx -> {
+          // a member that dies while partitions migrate must not leave its partitions ownerless for 3 s
+          MigrationPause.shorten(hazelcast(vertx));
+          return vertx;
+        });
   }
 
   /**
