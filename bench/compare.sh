@@ -1256,8 +1256,8 @@ write_svg() {  # cells.csv -> a grouped bar chart of req/s / haproxy1, one panel
   END {
     split("haproxyN nginx gateway gateway2", O, " ")
     color["haproxyN"] = "#4e79a7"; color["nginx"] = "#59a14f"; color["gateway"] = "#e15759"; color["gateway2"] = "#f28e2b"
-    label["haproxyN"] = "HAProxy nbthread auto"; label["nginx"] = "nginx"; label["gateway"] = "gateway"
-    label["gateway2"] = "2 gateways, clustered"
+    label["haproxyN"] = "haproxyN (nbthread auto)"; label["nginx"] = "nginx"; label["gateway"] = "gateway"
+    label["gateway2"] = "gateway2 (two, clustered)"
     nt = 0; for (i = 1; i <= 4; i++) if (O[i] in ti) T[++nt] = O[i]
     if (na == 0 || nt == 0) exit
     ymax = vmax < 1.2 ? 1.2 : int(vmax * 5 + 1) / 5      # steps of 0.2 above the tallest bar
