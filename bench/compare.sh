@@ -1262,14 +1262,18 @@ write_svg() {  # cells.csv -> a grouped bar chart of req/s / haproxy1, one panel
     if (na == 0 || nt == 0) exit
     ymax = vmax < 1.2 ? 1.2 : int(vmax * 5 + 1) / 5      # steps of 0.2 above the tallest bar
     bw = 11; gap = 12; gw = nt * bw + gap; pw = nc * gw + gap; left = 40; top = 46; ph = 150
-    width = left + na * (pw + 16) + 4; height = top + ph + 40
+    # the legend, one line, may be wider than the panels (about 6 px per character at 10 px)
+    lw = 0; for (i = 1; i <= nt; i++) lw += 13 + length(label[T[i]]) * 6.0 + 14
+    lw += 22 + length("HAProxy nbthread 1 = 1.0") * 6.0
+    width = left + na * (pw + 16) + 4; if (left + lw + 8 > width) width = int(left + lw + 8)
+    height = top + ph + 40
     printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"10\">\n", width, height, width, height
     printf "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
     printf "<text x=\"%d\" y=\"14\" font-size=\"12\" font-weight=\"bold\">%s</text>\n", left, esc(title)
     lx = left
     for (i = 1; i <= nt; i++) {
       printf "<rect x=\"%d\" y=\"22\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"31\">%s</text>\n", lx, color[T[i]], lx + 13, label[T[i]]
-      lx += 13 + length(label[T[i]]) * 5.6 + 14
+      lx += 13 + length(label[T[i]]) * 6.0 + 14
     }
     printf "<line x1=\"%d\" y1=\"27\" x2=\"%d\" y2=\"27\" stroke=\"#333\" stroke-dasharray=\"4,3\"/><text x=\"%d\" y=\"31\">HAProxy nbthread 1 = 1.0</text>\n", lx, lx + 18, lx + 22
     for (a = 1; a <= na; a++) {
