@@ -139,8 +139,36 @@ export function createPool(name, settings, weights) {
       { host: src[i].host, port: src[i].port, dc: src[i].dc, weight: weights[i] });
   });
   apiOk('PUT', `/routes/${name}`, { pathPrefix: prefixOf(name), pool: name });
+  if (health && health.type && health.type !== 'none') {
+    awaitHealthy(name, ids);
+  }
   awaitRouted(prefixOf(name), ids);
   return { pool: name, prefix: prefixOf(name), ids };
+}
+
+/**
+ * Waits (at most 30 s) until the cluster view shows every server of `pool` up: a new server's first active
+ * checks change the gateways' routing tables, and a spread measured while they arrive is a spread over
+ * several tables.
+ */
+export function awaitHealthy(pool, ids) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const r = http.get(`${REGISTRY}/api/v1/cluster`,
+      { tags: { kind: 'registry', name: 'await health' }, timeout: '5s', responseType: 'text' });
+    let up = [];
+    if (r.status === 200) {
+      const p = (r.json().pools || []).find((x) => x.name === pool);
+      up = p ? p.servers.filter((x) => x.health === 'up').map((x) => x.id) : [];
+    }
+    if (ids.every((id) => up.indexOf(id) >= 0)) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      fail(`pool ${pool}: servers up after 30 s: ${up.join(',') || 'none'} (want ${ids.join(',')})`);
+    }
+    sleep(0.2);
+  }
 }
 
 /** Deletes what {@link createPool} made: route, servers, pool (each may already be gone). */
