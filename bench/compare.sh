@@ -1088,6 +1088,15 @@ fi
 
 # ---- report --------------------------------------------------------------------------------
 TABLE="$RESULTS/table.txt"
+# awk helpers both summaries use: median(key) over the values add(key, v) collected (empty or nan skipped)
+AWK_STATS='function median(key,   n, i, j, a, tmp) {
+  n = cnt[key]; if (n == 0) return "nan"
+  for (i = 1; i <= n; i++) a[i] = val[key, i]
+  for (i = 2; i <= n; i++) { tmp = a[i]; for (j = i - 1; j >= 1 && a[j] > tmp; j--) a[j + 1] = a[j]; a[j + 1] = tmp }
+  return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function add(key, v) { if (v == "" || v == "nan") return; cnt[key]++; val[key, cnt[key]] = v + 0 }
+'
 if [ "$SHARING" = 1 ]; then
 # ratio lines: label:metric:numerator:denominator, separated by |
 report_targets="s1 s2 s2off"
@@ -1096,14 +1105,7 @@ report_ratios="$report_ratios|s2off/s1 req/s (two JVMs, no sharing):rps:s2off:s1
 report_ratios="$report_ratios|s2/s2off p99 (lower is better):p99:s2:s2off"
 awk -F, -v targets="$report_targets" -v ratios="$report_ratios" -v sharing="$SHARING" -v conns="${CONNS[*]}" \
     -v rounds="$ROUNDS" -v backends="$BACKENDS" -v dur="$DURATION" -v cores="$NCPU" -v loops="$PAIR_LOOPS" \
-    -v share_ms="$SHARE_INTERVAL_ON" -v threads="$THREADS" '
-function median(key,   n, i, j, a, tmp) {
-  n = cnt[key]; if (n == 0) return "nan"
-  for (i = 1; i <= n; i++) a[i] = val[key, i]
-  for (i = 2; i <= n; i++) { tmp = a[i]; for (j = i - 1; j >= 1 && a[j] > tmp; j--) a[j + 1] = a[j]; a[j + 1] = tmp }
-  return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function add(key, v) { if (v == "" || v == "nan") return; cnt[key]++; val[key, cnt[key]] = v + 0 }
+    -v share_ms="$SHARE_INTERVAL_ON" -v threads="$THREADS" "$AWK_STATS"'
 function ratio(a, b) { return (a == "nan" || b == "nan" || b == 0) ? "n/a" : sprintf("%.2f", a / b) }
 function fmt(v, f) { return v == "nan" ? "-" : sprintf(f, v) }
 NR == 1 { next }
@@ -1187,14 +1189,7 @@ else
 # rounds and the ratios to haproxy1 in the same cell (cells.csv); the text table, the Markdown
 # summary and the chart are all written from those cells.
 CELLS="$RESULTS/cells.csv"
-awk -F, -v order="direct haproxy1 haproxyN nginx gateway gateway2" -v algs="${ALGS[*]}" -v conns="${CONNS[*]}" '
-function median(key,   n, i, j, a, tmp) {
-  n = cnt[key]; if (n == 0) return "nan"
-  for (i = 1; i <= n; i++) a[i] = val[key, i]
-  for (i = 2; i <= n; i++) { tmp = a[i]; for (j = i - 1; j >= 1 && a[j] > tmp; j--) a[j + 1] = a[j]; a[j + 1] = tmp }
-  return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function add(key, v) { if (v == "" || v == "nan") return; cnt[key]++; val[key, cnt[key]] = v + 0 }
+awk -F, -v order="direct haproxy1 haproxyN nginx gateway gateway2" -v algs="${ALGS[*]}" -v conns="${CONNS[*]}" "$AWK_STATS"'
 function ratio(a, b) { return (a == "nan" || b == "nan" || b == 0) ? "nan" : sprintf("%.2f", a / b) }
 function num(v, f) { return v == "nan" ? "nan" : sprintf(f, v) }
 NR == 1 { next }
