@@ -9,6 +9,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -136,13 +137,26 @@ public final class GatewayHarness implements AutoCloseable {
     return request(HttpMethod.GET, uri, null, Map.of());
   }
 
+  /** `n` GETs of `/` one after another, each answered 200: server id (X-LB-Server) to how many it answered. */
+  public Map<String, Integer> spread(int n) throws Exception {
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      Reply r = get("/");
+      if (r.status() != 200) {
+        throw new AssertionError("request " + i + " of " + n + " answered " + r.status() + ", expected 200");
+      }
+      counts.merge(r.header("X-LB-Server"), 1, Integer::sum);
+    }
+    return counts;
+  }
+
   public Reply request(HttpMethod method, String uri, Buffer body, Map<String, String> headers) throws Exception {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(config.httpPort())
         .setURI(uri);
     headers.forEach(o::putHeader);
     return client.request(o).compose(req -> (body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> {
-          Map<String, String> h = new java.util.HashMap<>();
+          Map<String, String> h = new HashMap<>();
           resp.headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
           return new Reply(resp.statusCode(), h, b);
         }))).await(30, TimeUnit.SECONDS);

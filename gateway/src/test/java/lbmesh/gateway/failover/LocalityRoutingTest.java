@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
 import java.util.Map;
 import lbmesh.demo.DemoBackend;
 import lbmesh.gateway.GatewayHarness;
@@ -27,16 +26,6 @@ class LocalityRoutingTest {
     return Server.fromJson(GatewayHarness.server(b, 1).toJson().put("dc", dc));
   }
 
-  private Map<String, Integer> spread(int n) throws Exception {
-    Map<String, Integer> counts = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      GatewayHarness.Reply r = h.get("/");
-      assertEquals(200, r.status());
-      counts.merge(r.header("X-LB-Server"), 1, Integer::sum);
-    }
-    return counts;
-  }
-
   private void plan(Map<String, Double> fromDc1) {
     h.gateway.state().plans(Map.of("default", new DcPlan("default", "local-first", 1,
         Map.of("dc1", fromDc1, "dc2", Map.of("dc2", 1.0)), null)));
@@ -57,15 +46,15 @@ class LocalityRoutingTest {
     assertEquals("dc1", h.gateway.state().dc());
 
     // no plan yet: every DC alike (round robin over all three)
-    Map<String, Integer> none = spread(300);
+    Map<String, Integer> none = h.spread(300);
     assertEquals(100, none.get(r1.id()));
 
     plan(Map.of("dc1", 1.0));
-    Map<String, Integer> local = spread(200);
+    Map<String, Integer> local = h.spread(200);
     assertEquals(null, local.get(r1.id()), "all local while the plan says so: " + local);
 
     plan(Map.of("dc1", 0.4, "dc2", 0.6));
-    Map<String, Integer> spill = spread(1000);
+    Map<String, Integer> spill = h.spread(1000);
     double remote = spill.getOrDefault(r1.id(), 0) / 1000.0;
     System.out.printf("plan dc1 0.4 / dc2 0.6 -> measured dc2 share %.3f%n", remote);
     // binomial, n=1000, p=0.6: sd 0.0155; 0.06 is almost 4 sd
@@ -75,7 +64,7 @@ class LocalityRoutingTest {
     plan(Map.of("dc2", 1.0));
     h.removeServer("default", r1.id());
     h.awaitTable();
-    Map<String, Integer> fallback = spread(50);
+    Map<String, Integer> fallback = h.spread(50);
     assertEquals(50, fallback.getOrDefault(l1.id(), 0) + fallback.getOrDefault(l2.id(), 0));
   }
 

@@ -1,11 +1,9 @@
 package lbmesh.gateway.proxy;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import lbmesh.demo.DemoBackend;
 import lbmesh.gateway.GatewayHarness;
@@ -39,17 +37,6 @@ class AdaptiveThroughGatewayTest {
     return h.gateway.state().table().pools().get("default").byId(b.id());
   }
 
-  /** Requests one after another; server id to how many it answered. */
-  private Map<String, Integer> send(int n) throws Exception {
-    Map<String, Integer> counts = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      GatewayHarness.Reply r = h.get("/");
-      assertEquals(200, r.status());
-      counts.merge(r.header("X-LB-Server"), 1, Integer::sum);
-    }
-    return counts;
-  }
-
   private static double share(Map<String, Integer> counts, DemoBackend b) {
     return counts.getOrDefault(b.id(), 0) / (double) counts.values().stream().mapToInt(Integer::intValue).sum();
   }
@@ -62,11 +49,11 @@ class AdaptiveThroughGatewayTest {
     h.start();
     h.defaultPool("adaptive", fast, slow);
     h.awaitTable();
-    send(WARM_UP);
+    h.spread(WARM_UP);
     assertTrue(slot(slow).stats().latencyMillis() > 2 * slot(fast).stats().latencyMillis(),
         "the proxy measured both: fast " + slot(fast).stats().latencyMillis() + " ms, slow "
             + slot(slow).stats().latencyMillis() + " ms");
-    Map<String, Integer> counts = send(REQUESTS);
+    Map<String, Integer> counts = h.spread(REQUESTS);
     System.out.printf("adaptive, 40 ms slower server: shares fast %.2f slow %.2f%n", share(counts, fast),
         share(counts, slow));
     // equal weights: without the latency feed each would get about half
@@ -85,8 +72,8 @@ class AdaptiveThroughGatewayTest {
     h.start();
     h.defaultPool("adaptive", a, b);
     h.awaitTable();
-    send(WARM_UP);
-    Map<String, Integer> before = send(REQUESTS);
+    h.spread(WARM_UP);
+    Map<String, Integer> before = h.spread(REQUESTS);
 
     JsonObject data = path.startsWith("health")
         ? new HealthRecord("default", a.id(), HealthRecord.UP, "agent", 1, 20, "ready", "health-test").toJson()
@@ -95,7 +82,7 @@ class AdaptiveThroughGatewayTest {
     int full = slot(b).effectiveWeight();
     Await.until(Duration.ofSeconds(5), "agent 20 % in the table", () -> slot(a).effectiveWeight() == full / 5);
 
-    Map<String, Integer> after = send(REQUESTS);
+    Map<String, Integer> after = h.spread(REQUESTS);
     System.out.printf("adaptive, agent %s 20 %%: share of the reported server %.2f -> %.2f%n", path,
         share(before, a), share(after, a));
     assertTrue(share(before, a) > 0.3, "equal servers share the traffic at first: " + before);
