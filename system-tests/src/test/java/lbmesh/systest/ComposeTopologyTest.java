@@ -38,7 +38,7 @@ class ComposeTopologyTest {
    * itself) and the optional Prometheus (profile monitoring).
    */
   private static final Set<String> COMPOSE_ONLY = Set.of("register", "prometheus");
-  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?[-?]([^}]*))?}");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?([-?])([^}]*))?}");
 
   private static final Map<String, Service> MESH = new LinkedHashMap<>();
 
@@ -86,8 +86,8 @@ class ComposeTopologyTest {
     Matcher m = VARIABLE.matcher(String.valueOf(value));
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
-      boolean required = m.group(0).contains(":?") || m.group(0).contains("?");
-      m.appendReplacement(sb, Matcher.quoteReplacement(required || m.group(2) == null ? "<" + m.group(1) + ">" : m.group(2)));
+      boolean required = "?".equals(m.group(2));
+      m.appendReplacement(sb, Matcher.quoteReplacement(required || m.group(2) == null ? "<" + m.group(1) + ">" : m.group(3)));
     }
     return m.appendTail(sb).toString();
   }
