@@ -73,9 +73,7 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   public static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return lbmesh.shared.testing.Ports.free();
   }
 
   /** Applies a registry change and publishes its event, as registry-service would. */

@@ -26,6 +26,7 @@ import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.Ports;
 import lbmesh.shared.testing.StandInRegistry;
 import lbmesh.shared.testing.TestCluster;
 import org.junit.jupiter.api.AfterEach;
@@ -59,11 +60,6 @@ class DcFailoverThroughGatewayTest {
     local.close().await(10, TimeUnit.SECONDS);
   }
 
-  private static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private static Pool pool(String name, JsonObject locality) {
     return Pool.fromJson(Pool.defaults(name).toJson()
@@ -89,8 +85,8 @@ class DcFailoverThroughGatewayTest {
     ClusterSettings fs = cluster.settings(FailoverMap.SERVICE, "dc1");
     cluster.start(fs).deployVerticle(new FailoverVerticle(fs, "127.0.0.1", 0)).await(30, TimeUnit.SECONDS);
     ClusterSettings gs = cluster.settings(lbmesh.gateway.Main.SERVICE, "dc1");
-    gatewayPort = freePort();
-    gateway = new GatewayVerticle(GatewayConfig.forTest(gatewayPort, freePort()).withExposeServerHeader(true), gs);
+    gatewayPort = Ports.free();
+    gateway = new GatewayVerticle(GatewayConfig.forTest(gatewayPort, Ports.free()).withExposeServerHeader(true), gs);
     cluster.start(gs).deployVerticle(gateway).await(30, TimeUnit.SECONDS);
   }
 

@@ -31,6 +31,7 @@ import lbmesh.shared.failover.RoleAssignment;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.Ports;
 import lbmesh.shared.testing.StandInRegistry;
 import lbmesh.shared.testing.TestCluster;
 import org.junit.jupiter.api.AfterEach;
@@ -64,8 +65,8 @@ class GatewayFailoverTest {
   private Gw gateway(String id, int priority, Path hookMarker) throws Exception {
     ClusterSettings s = cluster.settings(lbmesh.gateway.Main.SERVICE, "dc1").withNodeId(id)
         .withGateway(new GatewayGroupSettings("edge", GatewayMode.ACTIVE_PASSIVE, priority, false));
-    int port = freePort();
-    GatewayConfig cfg = GatewayConfig.forTest(port, freePort()).withExposeServerHeader(true)
+    int port = Ports.free();
+    GatewayConfig cfg = GatewayConfig.forTest(port, Ports.free()).withExposeServerHeader(true)
         .withPromoteHook("echo \"$LB_ROLE $LB_NODE_ID $LB_EPOCH\" >> " + hookMarker);
     GatewayVerticle g = new GatewayVerticle(cfg, s);
     Vertx v = cluster.start(s);
@@ -73,11 +74,6 @@ class GatewayFailoverTest {
     return new Gw(v, g, port);
   }
 
-  private static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private static boolean accepts(int port) {
     try (Socket s = new Socket()) {

@@ -24,6 +24,7 @@ import lbmesh.shared.health.HealthRecord;
 import lbmesh.shared.model.Pool;
 import lbmesh.shared.model.Server;
 import lbmesh.shared.testing.Await;
+import lbmesh.shared.testing.Ports;
 import lbmesh.shared.testing.StandInRegistry;
 import lbmesh.shared.testing.TestCluster;
 import org.junit.jupiter.api.AfterEach;
@@ -100,17 +101,12 @@ class HealthThroughGatewayTest {
 
   private void gateway() throws Exception {
     ClusterSettings s = cluster.settings(lbmesh.gateway.Main.SERVICE, "dc1");
-    gatewayPort = freePort();
-    GatewayConfig cfg = GatewayConfig.forTest(gatewayPort, freePort()).withExposeServerHeader(true);
+    gatewayPort = Ports.free();
+    GatewayConfig cfg = GatewayConfig.forTest(gatewayPort, Ports.free()).withExposeServerHeader(true);
     gateway = new GatewayVerticle(cfg, s);
     cluster.start(s).deployVerticle(gateway).await(30, TimeUnit.SECONDS);
   }
 
-  private static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private DemoBackend backend(int port) throws Exception {
     return DemoBackend.start(local, new DemoBackendOptions().setPort(port).setAgentPort(DemoBackendOptions.NO_AGENT))
