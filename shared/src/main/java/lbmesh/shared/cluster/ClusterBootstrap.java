@@ -48,8 +48,10 @@ public final class ClusterBootstrap {
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
     // a member listed without a port is probed on the whole auto-increment range, not just 3 ports
     cfg.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(PORT_RANGE));
-    // A crashed member is noticed through its closed sockets (connection monitor, ~0.3 s); a hung one
-    // through missed heartbeats. Defaults (60 s) are far too slow for a load balancer.
+    // A crashed member is noticed through its closed sockets (connection monitor, ~0.3 s); a hung one, or
+    // one whose host or link vanished, through missed heartbeats. Hazelcast's defaults (60 s) are far too
+    // slow for a load balancer; max.no.heartbeat applies while the member list settles (joining and
+    // start-up) and until HeartbeatDetector, installed once joined, shortens it to LB_HZ_HEARTBEAT_TIMEOUT_MS.
     cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     cfg.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.maxNoHeartbeatSeconds()));
     // The master drops a crashed member after max.faults failed reconnects spread over at least
@@ -143,6 +145,7 @@ public final class ClusterBootstrap {
         .map(vertx -> {
           // a member that dies while partitions migrate must not leave its partitions ownerless for 3 s
           MigrationPause.shorten(hazelcast(vertx));
+          HeartbeatDetector.install(hazelcast(vertx), s);
           return vertx;
         });
   }
@@ -163,6 +166,17 @@ public final class ClusterBootstrap {
         ctx.runOnContext(v -> onChange.run());
       }
     });
+  }
+
+  /**
+   * How this member detects a hung one now ({@link HeartbeatDetector}): the timeout in force and whether
+   * the grace after the latest join is over; {@code {"installed": false}} when Hazelcast's own is in place.
+   */
+  public static io.vertx.core.json.JsonObject failureDetection(Vertx vertx) {
+    HazelcastInstance hz = hazelcast(vertx);
+    HeartbeatDetector d = HeartbeatDetector.of(hz);
+    return d == null ? new io.vertx.core.json.JsonObject().put("installed", false)
+        : d.toJson(hz.getCluster().getClusterTime()).put("installed", true);
   }
 
   /** The Hazelcast instance under a clustered Vert.x: for IMaps, listeners and the member list. */

@@ -15,6 +15,9 @@ import lbmesh.shared.launch.Env;
  * @param quorum LB_QUORUM: the least number of members a side of a split needs for the failover leader's
  *     decisions (split-brain protection on lb.failover); 1 = off. Every member must be given the same value.
  * @param gateway a gateway's group, mode, priority and preemption (LB_GATEWAY_*); null for other services
+ * @param heartbeatTimeoutMs LB_HZ_HEARTBEAT_TIMEOUT_MS: a member silent this long (hung, or its host or link
+ *     gone, so no socket closes) is dropped; `maxNoHeartbeatSeconds` applies instead within
+ *     `startupGraceSeconds` (LB_HZ_STARTUP_GRACE_SECONDS) of the latest join ({@link HeartbeatDetector})
  */
 public record ClusterSettings(
     String clusterName,
@@ -27,7 +30,9 @@ public record ClusterSettings(
     int maxNoHeartbeatSeconds,
     boolean dcAwareBackups,
     int quorum,
-    GatewayGroupSettings gateway) {
+    GatewayGroupSettings gateway,
+    int heartbeatTimeoutMs,
+    int startupGraceSeconds) {
 
   public static final String DEFAULT_CLUSTER_NAME = "lb";
   public static final String DEFAULT_DC = "dc1";
@@ -38,6 +43,14 @@ public record ClusterSettings(
    * about 10 s, six JVMs starting at once on 2 cores split the cluster (measured by ./mesh runs).
    */
   public static final int DEFAULT_MAX_NO_HEARTBEAT_SECONDS = 10;
+  /**
+   * A member silent this long once the cluster is calm is dropped: eight heartbeat ticks of 250 ms, so a
+   * pause of 1.75 s (a long GC, a starved thread) is still survived, and a hung leader is replaced in
+   * under 3 s (keepalived's default advertisement gives 3.5 s).
+   */
+  public static final int DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
+  /** How long after the latest join the start-up timeout (max.no.heartbeat) still applies. */
+  public static final int DEFAULT_STARTUP_GRACE_SECONDS = 30;
   /** Split-brain protection off: a single-member dev cluster must still elect a failover leader. */
   public static final int DEFAULT_QUORUM = 1;
   /** The service name gateways join with; only they carry {@link GatewayGroupSettings}. */
@@ -54,13 +67,21 @@ public record ClusterSettings(
     if (quorum < 1) {
       throw new IllegalStateException("LB_QUORUM must be at least 1, got " + quorum);
     }
+    if (heartbeatTimeoutMs < 2 * HeartbeatDetector.TICK_MS) {
+      throw new IllegalStateException("LB_HZ_HEARTBEAT_TIMEOUT_MS must be at least " + 2 * HeartbeatDetector.TICK_MS
+          + " (two heartbeat ticks), got " + heartbeatTimeoutMs);
+    }
+    if (startupGraceSeconds < 0) {
+      throw new IllegalStateException("LB_HZ_STARTUP_GRACE_SECONDS must not be negative, got " + startupGraceSeconds);
+    }
   }
 
   /** Settings without a quorum or gateway group (defaults), as before those existed. */
   public ClusterSettings(String clusterName, List<String> members, String bindHost, int hzPort, String dc,
       String nodeId, String service, int maxNoHeartbeatSeconds, boolean dcAwareBackups) {
     this(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds, dcAwareBackups,
-        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null);
+        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null,
+        DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STARTUP_GRACE_SECONDS);
   }
 
   public static ClusterSettings fromEnv(String service, Env env) {
@@ -77,22 +98,33 @@ public record ClusterSettings(
         env.getInt("LB_HZ_MAX_NO_HEARTBEAT_SECONDS", DEFAULT_MAX_NO_HEARTBEAT_SECONDS),
         partitionGroups(env.get("LB_PARTITION_GROUPS", "member")),
         env.getInt("LB_QUORUM", DEFAULT_QUORUM),
-        GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null);
+        GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null,
+        env.getInt("LB_HZ_HEARTBEAT_TIMEOUT_MS", DEFAULT_HEARTBEAT_TIMEOUT_MS),
+        env.getInt("LB_HZ_STARTUP_GRACE_SECONDS", DEFAULT_STARTUP_GRACE_SECONDS));
   }
 
   public ClusterSettings withNodeId(String id) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, id, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, gateway);
+        dcAwareBackups, quorum, gateway,
+        heartbeatTimeoutMs, startupGraceSeconds);
   }
 
   public ClusterSettings withQuorum(int q) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, q, gateway);
+        dcAwareBackups, q, gateway,
+        heartbeatTimeoutMs, startupGraceSeconds);
   }
 
   public ClusterSettings withGateway(GatewayGroupSettings g) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, g);
+        dcAwareBackups, quorum, g,
+        heartbeatTimeoutMs, startupGraceSeconds);
+  }
+
+  /** The same settings with another failure detection (tests that measure it). */
+  public ClusterSettings withHeartbeat(int timeoutMs, int maxNoHeartbeat, int graceSeconds) {
+    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeat,
+        dcAwareBackups, quorum, gateway, timeoutMs, graceSeconds);
   }
 
   /** `member` (backups on any other member) or `dc` (backups in another DC; every member must agree). */

@@ -39,6 +39,7 @@ public final class AdminServer {
       ClusterBootstrap.hazelcast(vertx).getCluster().getMembers()
           .forEach(m -> members.add(MemberInfo.of(m).toJson()));
       j.put("members", members);
+      j.put("failureDetection", ClusterBootstrap.failureDetection(vertx));
     }
     return j;
   }

@@ -34,6 +34,16 @@ class ClusterBootstrapTest {
     assertTrue(self.nodeId().startsWith("registry-service-"));
   }
 
+  /** Guards the reflection into Hazelcast's heartbeat manager: a Hazelcast upgrade that moves it fails here. */
+  @Test
+  void everyMemberRunsTheFastFailureDetector() {
+    Vertx a = cluster.start("gateway", "dc1");
+    io.vertx.core.json.JsonObject fd = ClusterBootstrap.failureDetection(a);
+    assertEquals(true, fd.getBoolean("installed"), fd.encode());
+    assertEquals(ClusterSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, fd.getLong("settledTimeoutMs"));
+    assertEquals(false, fd.getBoolean("settled"), "a member that just started is within the join grace: " + fd);
+  }
+
   @Test
   void partitionOperationsAreRetriedOftenAndStillGiveUpOnlyAfterMinutes() {
     com.hazelcast.config.Config cfg = ClusterBootstrap.hazelcastConfig(cluster.settings("gateway", "dc1"));

@@ -1,0 +1,202 @@
+package lbmesh.shared.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
+import com.hazelcast.instance.impl.Node;
+import com.hazelcast.internal.cluster.fd.ClusterFailureDetector;
+import com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager;
+import io.vertx.core.json.JsonObject;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * Drops a member that stopped answering (hung, SIGSTOPped, its host or link gone: no socket closes) in
+ * about {@link ClusterSettings#heartbeatTimeoutMs()} instead of Hazelcast's whole seconds, without ever
+ * splitting a live cluster while it starts.
+ *
+ * <p>Why by hand: Hazelcast 5.3 sends heartbeats at most once a second ({@code
+ * hazelcast.heartbeat.interval.seconds} is whole seconds) and checks them on the same tick, so a timeout
+ * of 2 s drops a member 2-3 s after its last heartbeat, and a shorter one splits the cluster whenever a
+ * busy 2-core machine delays one heartbeat. Its phi-accrual detector adds the mean interval to that same
+ * timeout. Nor does either have a grace period: while many JVMs start on 2 cores a healthy member can miss
+ * 4 s of heartbeats (./mesh measured splits in 5 of 6 starts at 4 s). So this installs, once the member has
+ * joined:
+ * <ul>
+ * <li>a tick of {@link #TICK_MS}: Hazelcast's own heartbeat round (send to every member, then check each
+ *     member's last heartbeat) run four times a second as well as on its own 1 s schedule;</li>
+ * <li>a deadline detector with a grace: silent for more than the heartbeat timeout is dead, except within
+ *     {@link ClusterSettings#startupGraceSeconds()} of the latest change of the member list (a join, a
+ *     removal, this member's own start), when Hazelcast's {@code max.no.heartbeat} ({@link
+ *     ClusterSettings#maxNoHeartbeatSeconds()}) applies. A change is when members are busiest: class
+ *     loading and JIT of a newcomer, partition migration and promotion, Vert.x cleaning a dead member's
+ *     subscriptions; measured on loopback, a live gateway sent no heartbeat for 4.5 s right after another
+ *     member was dropped, and a 2 s timeout then dropped it too.</li>
+ * </ul>
+ * The price: a second failure within the grace of a first is detected after max.no.heartbeat, not the
+ * heartbeat timeout.
+ * Hazelcast's internals are reached by reflection (its version is pinned by the Vert.x BOM and {@code
+ * ClusterBootstrapTest} checks the install works); when they differ this logs why and leaves Hazelcast's
+ * own detector in place.
+ */
+final class HeartbeatDetector implements ClusterFailureDetector {
+  private static final Logger LOG = Logger.getLogger(HeartbeatDetector.class.getName());
+  /** How often heartbeats go out and are checked. */
+  static final long TICK_MS = 250;
+
+  private final long timeoutMs;
+  private final long graceTimeoutMs;
+  private final long graceMs;
+  private final ConcurrentMap<Member, Seen> seen = new ConcurrentHashMap<>();
+  private final LongSupplier clock;
+  /** Cluster time of the latest change of the member list seen (or of this member's install, or of a reset). */
+  private volatile long lastChange;
+  private volatile boolean settled;
+
+  /** First and latest heartbeat from one member, cluster time. */
+  private record Seen(long first, long last) {
+  }
+
+  /** `clock`: the cluster time, the clock of the heartbeats' timestamps. */
+  HeartbeatDetector(long timeoutMs, long graceTimeoutMs, long graceMs, LongSupplier clock) {
+    this.timeoutMs = timeoutMs;
+    this.graceTimeoutMs = Math.max(timeoutMs, graceTimeoutMs);
+    this.graceMs = graceMs;
+    this.clock = clock;
+    this.lastChange = clock.getAsLong();
+  }
+
+  /**
+   * Puts this detector and the fast tick into `hz`'s heartbeat manager; false (Hazelcast's detector stays)
+   * when this Hazelcast version is laid out differently.
+   */
+  static boolean install(HazelcastInstance hz, ClusterSettings s) {
+    try {
+      Node node = ((HazelcastInstanceProxy) hz).getOriginal().node;
+      ClusterHeartbeatManager manager = node.getClusterService().getClusterHeartbeatManager();
+      Field f = ClusterHeartbeatManager.class.getDeclaredField("heartbeatFailureDetector");
+      f.setAccessible(true);
+      ClusterFailureDetector old = (ClusterFailureDetector) f.get(manager);
+      var cluster = hz.getCluster();
+      HeartbeatDetector detector = new HeartbeatDetector(s.heartbeatTimeoutMs(),
+          TimeUnit.SECONDS.toMillis(s.maxNoHeartbeatSeconds()), TimeUnit.SECONDS.toMillis(s.startupGraceSeconds()),
+          cluster::getClusterTime);
+      long now = detector.lastChange;
+      for (Member m : hz.getCluster().getMembers()) {
+        if (!m.localMember()) {
+          long last = old.lastHeartbeat(m);
+          detector.seen.put(m, new Seen(now, last > 0 ? last : now));
+        }
+      }
+      Method beat = ClusterHeartbeatManager.class.getDeclaredMethod("heartbeat");
+      beat.setAccessible(true);
+      f.set(manager, detector);
+      node.getNodeEngine().getExecutionService().scheduleWithRepetition("hz:cluster", () -> {
+        try {
+          beat.invoke(manager);
+        } catch (ReflectiveOperationException e) {
+          LOG.warning(() -> "heartbeat tick failed: " + e);
+        }
+      }, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+      LOG.info(() -> "failure detection: heartbeats every " + TICK_MS + " ms; a member silent for " + s.heartbeatTimeoutMs()
+          + " ms is dropped (" + s.maxNoHeartbeatSeconds() + " s within " + s.startupGraceSeconds()
+          + " s of a change of the member list)");
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      LOG.warning(() -> "cannot install the fast failure detector (" + e + "): a hung member is dropped only after "
+          + s.maxNoHeartbeatSeconds() + " s");
+      return false;
+    }
+  }
+
+  /** The detector installed in `hz`, or null (Hazelcast's own is in place). */
+  static HeartbeatDetector of(HazelcastInstance hz) {
+    try {
+      Node node = ((HazelcastInstanceProxy) hz).getOriginal().node;
+      Field f = ClusterHeartbeatManager.class.getDeclaredField("heartbeatFailureDetector");
+      f.setAccessible(true);
+      return f.get(node.getClusterService().getClusterHeartbeatManager()) instanceof HeartbeatDetector d ? d : null;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return null;
+    }
+  }
+
+  /** For /status: the timeout in force at cluster time `now`, and whether the join grace is over. */
+  JsonObject toJson(long now) {
+    long t = timeout(now);
+    return new JsonObject().put("heartbeatMs", TICK_MS).put("timeoutMs", t).put("settledTimeoutMs", timeoutMs)
+        .put("settled", t == timeoutMs).put("graceLeftMs", Math.max(0, graceMs - (now - lastChange)));
+  }
+
+  /** The silence after which `member` is dead at cluster time `now`. */
+  long timeout(long now) {
+    boolean calm = now - lastChange >= graceMs;
+    if (calm != settled) {
+      settled = calm;
+      LOG.info(() -> calm ? "failure detection settled: a member silent for " + timeoutMs + " ms is dropped"
+          : "the member list changed: a member silent for " + graceTimeoutMs + " ms is dropped for the next "
+              + graceMs + " ms");
+    }
+    return calm ? timeoutMs : graceTimeoutMs;
+  }
+
+  @Override
+  public void heartbeat(Member member, long timestamp) {
+    seen.compute(member, (m, s) -> {
+      if (s == null) {
+        changed(timestamp);
+        return new Seen(timestamp, timestamp);
+      }
+      return new Seen(s.first, Math.max(s.last, timestamp));
+    });
+  }
+
+  private void changed(long at) {
+    if (at > lastChange) {
+      lastChange = at;
+    }
+  }
+
+  @Override
+  public boolean isAlive(Member member, long now) {
+    Seen s = seen.get(member);
+    if (s == null) {
+      // not heard from yet (it just joined): its clock starts now
+      heartbeat(member, now);
+      return true;
+    }
+    return now - s.last <= timeout(now);
+  }
+
+  @Override
+  public long lastHeartbeat(Member member) {
+    Seen s = seen.get(member);
+    return s == null ? 0L : s.last;
+  }
+
+  @Override
+  public double suspicionLevel(Member member, long now) {
+    Seen s = seen.get(member);
+    return s == null ? 0 : (double) (now - s.last) / timeout(now);
+  }
+
+  @Override
+  public void remove(Member member) {
+    // called when Hazelcast drops `member`: the survivors are busy taking over its partitions
+    if (seen.remove(member) != null) {
+      changed(clock.getAsLong());
+    }
+  }
+
+  @Override
+  public void reset() {
+    // after a merge or a rejoin: every member counts as new, so the grace applies again
+    seen.clear();
+    changed(clock.getAsLong());
+  }
+}

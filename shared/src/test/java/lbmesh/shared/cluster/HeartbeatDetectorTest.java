@@ -1,0 +1,100 @@
+package lbmesh.shared.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.cluster.Member;
+import java.lang.reflect.Proxy;
+import org.junit.jupiter.api.Test;
+
+/** The deadline with a join grace that {@link HeartbeatDetector} puts in Hazelcast's heartbeat manager. */
+class HeartbeatDetectorTest {
+  private static final long TIMEOUT = 2_000;
+  private static final long GRACE_TIMEOUT = 10_000;
+  private static final long GRACE = 30_000;
+  private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A member that is equal only to itself (all the detector needs of one). */
+  private static Member member(String name) {
+    return (Member) Proxy.newProxyInstance(Member.class.getClassLoader(), new Class<?>[] {Member.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "equals" -> proxy == args[0];
+          case "hashCode" -> System.identityHashCode(proxy);
+          case "toString" -> name;
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  @Test
+  void withinTheGraceOfAJoinASilentMemberHasTheStartUpTimeout() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member m = member("m");
+    d.heartbeat(m, 1_000);
+    assertTrue(d.isAlive(m, 1_000 + 9_000), "9 s of silence within the grace");
+    assertFalse(d.isAlive(m, 1_000 + 10_001), "past the start-up timeout");
+  }
+
+  @Test
+  void onceTheClusterIsCalmTheShortTimeoutApplies() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member m = member("m");
+    d.heartbeat(m, 1_000);
+    long calm = 1_000 + GRACE;
+    d.heartbeat(m, calm);
+    assertTrue(d.isAlive(m, calm + TIMEOUT), "silent for exactly the timeout");
+    assertFalse(d.isAlive(m, calm + TIMEOUT + 1), "silent for longer");
+    assertEquals(calm, d.lastHeartbeat(m));
+    assertTrue(d.suspicionLevel(m, calm + TIMEOUT + 1) > 1.0);
+  }
+
+  @Test
+  void aNewMembersFirstHeartbeatStartsTheGraceForEveryone() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member old = member("old");
+    d.heartbeat(old, 0);
+    long calm = GRACE + 5_000;
+    d.heartbeat(old, calm);
+    d.heartbeat(member("new"), calm + 100);
+    // the machine is busy with the newcomer's start: the old member may miss heartbeats too
+    assertTrue(d.isAlive(old, calm + 5_000));
+    assertFalse(d.isAlive(old, calm + 100 + GRACE + TIMEOUT + 1), "the grace ends " + GRACE + " ms after the join");
+  }
+
+  @Test
+  void aRemovedMemberStartsTheGraceForTheSurvivors() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member a = member("a");
+    Member b = member("b");
+    d.heartbeat(a, 0);
+    d.heartbeat(b, 0);
+    long calm = GRACE + 1_000;
+    d.heartbeat(a, calm);
+    assertFalse(d.isAlive(b, calm), "b silent since 0, in a calm cluster");
+    clock.set(calm);
+    d.remove(b);
+    // a survivor busy taking over b's partitions, silent for 4.5 s, is not dropped as well
+    assertTrue(d.isAlive(a, calm + 4_500));
+    assertFalse(d.isAlive(a, calm + GRACE_TIMEOUT + 1));
+  }
+
+  @Test
+  void aMemberNotHeardFromIsGivenTimeFromWhenItIsFirstChecked() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, 0, clock::get);
+    Member m = member("m");
+    assertTrue(d.isAlive(m, 50_000), "first check: its clock starts now");
+    assertTrue(d.isAlive(m, 50_000 + TIMEOUT));
+    assertFalse(d.isAlive(m, 50_000 + TIMEOUT + 1));
+  }
+
+  @Test
+  void aResetForgetsEveryMemberAndGrantsTheGraceAgain() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member m = member("m");
+    d.heartbeat(m, 0);
+    clock.set(100_000);
+    d.reset();
+    assertEquals(0L, d.lastHeartbeat(m));
+    assertTrue(d.isAlive(m, 100_000 + 9_000), "a merge or rejoin is a change: its clock starts again");
+  }
+}
