@@ -1,6 +1,8 @@
 package lbmesh.shared.cluster;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.instance.impl.Node;
@@ -48,6 +50,11 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   private static final Logger LOG = Logger.getLogger(HeartbeatDetector.class.getName());
   /** How often heartbeats go out and are checked. */
   static final long TICK_MS = 250;
+  /**
+   * A gap this long between two checks means this member itself was paused (SIGSTOP, a long GC, a starved
+   * machine): its view of the others is stale, not theirs silent.
+   */
+  static final long OWN_PAUSE_MS = 1_000;
 
   private final long timeoutMs;
   private final long graceTimeoutMs;
@@ -57,6 +64,8 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   /** Cluster time of the latest change of the member list seen (or of this member's install, or of a reset). */
   private volatile long lastChange;
   private volatile boolean settled;
+  /** Cluster time of the latest check. */
+  private volatile long lastCheck;
 
   /** First and latest heartbeat from one member, cluster time. */
   private record Seen(long first, long last) {
@@ -93,6 +102,19 @@ final class HeartbeatDetector implements ClusterFailureDetector {
           detector.seen.put(m, new Seen(now, last > 0 ? last : now));
         }
       }
+      // every member learns of joins and removals here; Hazelcast tells the detector of a removal on the
+      // master only
+      cluster.addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent e) {
+          detector.changed(detector.clock.getAsLong());
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent e) {
+          detector.changed(detector.clock.getAsLong());
+        }
+      });
       Method beat = ClusterHeartbeatManager.class.getDeclaredMethod("heartbeat");
       beat.setAccessible(true);
       f.set(manager, detector);
@@ -164,6 +186,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
 
   @Override
   public boolean isAlive(Member member, long now) {
+    ownPause(now);
     Seen s = seen.get(member);
     if (s == null) {
       // not heard from yet (it just joined): its clock starts now
@@ -183,6 +206,24 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   public double suspicionLevel(Member member, long now) {
     Seen s = seen.get(member);
     return s == null ? 0 : (double) (now - s.last) / timeout(now);
+  }
+
+  /**
+   * After a pause of this member's own, every member counts as heard from now, and the grace applies: a
+   * member resumed after 2.3 s of SIGSTOP otherwise suspected every other member at once, claimed the
+   * mastership, and confused the cluster for seconds. (Hazelcast resets its timestamps only for a clock
+   * jump of half its max.no.heartbeat.)
+   */
+  private void ownPause(long now) {
+    long prev = lastCheck;
+    lastCheck = now;
+    if (prev == 0 || now - prev < OWN_PAUSE_MS) {
+      return;
+    }
+    LOG.warning(() -> "this member was paused for " + (now - prev) + " ms (no heartbeat check): what it heard of"
+        + " the others is stale, so they count as heard from now");
+    seen.replaceAll((m, s) -> new Seen(s.first, Math.max(s.last, now)));
+    changed(now);
   }
 
   @Override

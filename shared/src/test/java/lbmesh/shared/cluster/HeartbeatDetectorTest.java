@@ -14,6 +14,17 @@ class HeartbeatDetectorTest {
   private static final long GRACE_TIMEOUT = 10_000;
   private static final long GRACE = 30_000;
   private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+  /** The latest time the detector checked a member (Hazelcast checks every tick; a gap is a pause). */
+  private long checked;
+
+  /** Whether `d` finds `m` alive at `t`, having checked every tick since the previous check, as Hazelcast does. */
+  private boolean aliveAt(HeartbeatDetector d, Member m, long t) {
+    for (long x = checked + HeartbeatDetector.TICK_MS; x < t; x += HeartbeatDetector.TICK_MS) {
+      d.isAlive(m, x);
+    }
+    checked = t;
+    return d.isAlive(m, t);
+  }
 
   /** A member that is equal only to itself (all the detector needs of one). */
   private static Member member(String name) {
@@ -31,8 +42,8 @@ class HeartbeatDetectorTest {
     HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
     Member m = member("m");
     d.heartbeat(m, 1_000);
-    assertTrue(d.isAlive(m, 1_000 + 9_000), "9 s of silence within the grace");
-    assertFalse(d.isAlive(m, 1_000 + 10_001), "past the start-up timeout");
+    assertTrue(aliveAt(d, m, 1_000 + 9_000), "9 s of silence within the grace");
+    assertFalse(aliveAt(d, m, 1_000 + 10_001), "past the start-up timeout");
   }
 
   @Test
@@ -42,8 +53,8 @@ class HeartbeatDetectorTest {
     d.heartbeat(m, 1_000);
     long calm = 1_000 + GRACE;
     d.heartbeat(m, calm);
-    assertTrue(d.isAlive(m, calm + TIMEOUT), "silent for exactly the timeout");
-    assertFalse(d.isAlive(m, calm + TIMEOUT + 1), "silent for longer");
+    assertTrue(aliveAt(d, m, calm + TIMEOUT), "silent for exactly the timeout");
+    assertFalse(aliveAt(d, m, calm + TIMEOUT + 1), "silent for longer");
     assertEquals(calm, d.lastHeartbeat(m));
     assertTrue(d.suspicionLevel(m, calm + TIMEOUT + 1) > 1.0);
   }
@@ -57,8 +68,8 @@ class HeartbeatDetectorTest {
     d.heartbeat(old, calm);
     d.heartbeat(member("new"), calm + 100);
     // the machine is busy with the newcomer's start: the old member may miss heartbeats too
-    assertTrue(d.isAlive(old, calm + 5_000));
-    assertFalse(d.isAlive(old, calm + 100 + GRACE + TIMEOUT + 1), "the grace ends " + GRACE + " ms after the join");
+    assertTrue(aliveAt(d, old, calm + 5_000));
+    assertFalse(aliveAt(d, old, calm + 100 + GRACE + TIMEOUT + 1), "the grace ends " + GRACE + " ms after the join");
   }
 
   @Test
@@ -70,21 +81,35 @@ class HeartbeatDetectorTest {
     d.heartbeat(b, 0);
     long calm = GRACE + 1_000;
     d.heartbeat(a, calm);
-    assertFalse(d.isAlive(b, calm), "b silent since 0, in a calm cluster");
+    assertFalse(aliveAt(d, b, calm), "b silent since 0, in a calm cluster");
     clock.set(calm);
     d.remove(b);
     // a survivor busy taking over b's partitions, silent for 4.5 s, is not dropped as well
-    assertTrue(d.isAlive(a, calm + 4_500));
-    assertFalse(d.isAlive(a, calm + GRACE_TIMEOUT + 1));
+    assertTrue(aliveAt(d, a, calm + 4_500));
+    assertFalse(aliveAt(d, a, calm + GRACE_TIMEOUT + 1));
+  }
+
+  @Test
+  void afterAPauseOfItsOwnAMemberSuspectsNoOne() {
+    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    Member m = member("m");
+    d.heartbeat(m, 0);
+    long calm = GRACE + 1_000;
+    d.heartbeat(m, calm);
+    assertTrue(d.isAlive(m, calm + 200));
+    // this member is stopped for 2.5 s: its next check finds m silent for longer than the timeout
+    assertTrue(d.isAlive(m, calm + 2_700), "stale, not silent: the others count as heard from now");
+    assertTrue(d.isAlive(m, calm + 2_700 + TIMEOUT + 500), "and the grace applies after the pause");
   }
 
   @Test
   void aMemberNotHeardFromIsGivenTimeFromWhenItIsFirstChecked() {
     HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, 0, clock::get);
     Member m = member("m");
-    assertTrue(d.isAlive(m, 50_000), "first check: its clock starts now");
-    assertTrue(d.isAlive(m, 50_000 + TIMEOUT));
-    assertFalse(d.isAlive(m, 50_000 + TIMEOUT + 1));
+    checked = 50_000 - HeartbeatDetector.TICK_MS;
+    assertTrue(aliveAt(d, m, 50_000), "first check: its clock starts now");
+    assertTrue(aliveAt(d, m, 50_000 + TIMEOUT));
+    assertFalse(aliveAt(d, m, 50_000 + TIMEOUT + 1));
   }
 
   @Test
@@ -94,7 +119,8 @@ class HeartbeatDetectorTest {
     d.heartbeat(m, 0);
     clock.set(100_000);
     d.reset();
+    checked = 100_000;
     assertEquals(0L, d.lastHeartbeat(m));
-    assertTrue(d.isAlive(m, 100_000 + 9_000), "a merge or rejoin is a change: its clock starts again");
+    assertTrue(aliveAt(d, m, 100_000 + 9_000), "a merge or rejoin is a change: its clock starts again");
   }
 }
