@@ -16,7 +16,8 @@ import lbmesh.shared.launch.Env;
  *     decisions (split-brain protection on lb.failover); 1 = off. Every member must be given the same value.
  * @param gateway a gateway's group, mode, priority and preemption (LB_GATEWAY_*); null for other services
  * @param heartbeatTimeoutMs LB_HZ_HEARTBEAT_TIMEOUT_MS: a member silent this long (hung, or its host or link
- *     gone, so no socket closes) is dropped; `maxNoHeartbeatSeconds` applies instead within
+ *     gone, so no socket closes) is dropped (0: Hazelcast's own detector, max.no.heartbeat, only);
+ *     `maxNoHeartbeatSeconds` applies instead within
  *     `startupGraceSeconds` (LB_HZ_STARTUP_GRACE_SECONDS) of the latest join ({@link HeartbeatDetector})
  */
 public record ClusterSettings(
@@ -44,9 +45,9 @@ public record ClusterSettings(
    */
   public static final int DEFAULT_MAX_NO_HEARTBEAT_SECONDS = 10;
   /**
-   * A member silent this long once the cluster is calm is dropped: eight heartbeat ticks of 250 ms, so a
-   * pause of 1.75 s (a long GC, a starved thread) is still survived, and a hung leader is replaced in
-   * under 3 s (keepalived's default advertisement gives 3.5 s).
+   * A member silent this long once the cluster is calm is dropped: two of Hazelcast's 1 s heartbeats, so a
+   * hung leader is replaced in under 3 s (keepalived's default advertisement gives 3.5 s). Shorter than two
+   * heartbeats, one late heartbeat would drop a live member.
    */
   public static final int DEFAULT_HEARTBEAT_TIMEOUT_MS = 2000;
   /** How long after the latest join the start-up timeout (max.no.heartbeat) still applies. */
@@ -67,9 +68,9 @@ public record ClusterSettings(
     if (quorum < 1) {
       throw new IllegalStateException("LB_QUORUM must be at least 1, got " + quorum);
     }
-    if (heartbeatTimeoutMs < 2 * HeartbeatDetector.TICK_MS) {
-      throw new IllegalStateException("LB_HZ_HEARTBEAT_TIMEOUT_MS must be at least " + 2 * HeartbeatDetector.TICK_MS
-          + " (two heartbeat ticks), got " + heartbeatTimeoutMs);
+    if (heartbeatTimeoutMs != 0 && heartbeatTimeoutMs < 2 * HeartbeatDetector.TICK_MS) {
+      throw new IllegalStateException("LB_HZ_HEARTBEAT_TIMEOUT_MS must be 0 (Hazelcast's own detector only) or at least "
+          + 2 * HeartbeatDetector.TICK_MS + " (two heartbeat ticks), got " + heartbeatTimeoutMs);
     }
     if (startupGraceSeconds < 0) {
       throw new IllegalStateException("LB_HZ_STARTUP_GRACE_SECONDS must not be negative, got " + startupGraceSeconds);

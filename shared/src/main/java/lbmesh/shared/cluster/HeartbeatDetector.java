@@ -8,51 +8,56 @@ import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.internal.cluster.fd.ClusterFailureDetector;
 import com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager;
+import com.hazelcast.internal.cluster.impl.ClusterServiceImpl;
 import io.vertx.core.json.JsonObject;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * Drops a member that stopped answering (hung, SIGSTOPped, its host or link gone: no socket closes) in
- * about {@link ClusterSettings#heartbeatTimeoutMs()} instead of Hazelcast's whole seconds, without ever
- * splitting a live cluster while it starts.
+ * Drops a member that stopped answering (hung, SIGSTOPped, its host or link gone: no socket closes) after
+ * {@link ClusterSettings#heartbeatTimeoutMs()} (2 s) of silence instead of 10, without splitting a live
+ * cluster while it starts or recovers.
  *
- * <p>Why by hand: Hazelcast 5.3 sends heartbeats at most once a second ({@code
- * hazelcast.heartbeat.interval.seconds} is whole seconds) and checks them on the same tick, so a timeout
- * of 2 s drops a member 2-3 s after its last heartbeat, and a shorter one splits the cluster whenever a
- * busy 2-core machine delays one heartbeat. Its phi-accrual detector adds the mean interval to that same
- * timeout. Nor does either have a grace period: while many JVMs start on 2 cores a healthy member can miss
- * 4 s of heartbeats (./mesh measured splits in 5 of 6 starts at 4 s). So this installs, once the member has
- * joined:
+ * <p>Why by hand: Hazelcast's detectors (deadline and phi-accrual) apply one timeout at all times, and a
+ * short one splits a live cluster: while many JVMs start on 2 cores a healthy member can miss 4 s of
+ * heartbeats (./mesh measured splits in 5 of 6 starts at 4 s), and a member resumed after a pause of its
+ * own finds every other member silent and suspects them all. This detector, put into Hazelcast's heartbeat
+ * manager once the member has joined, is a deadline with two guards:
  * <ul>
- * <li>a tick of {@link #TICK_MS}: Hazelcast's own heartbeat round (send to every member, then check each
- *     member's last heartbeat) run four times a second as well as on its own 1 s schedule;</li>
- * <li>a deadline detector with a grace: silent for more than the heartbeat timeout is dead, except within
- *     {@link ClusterSettings#startupGraceSeconds()} of the latest change of the member list (a join, a
- *     removal, this member's own start), when Hazelcast's {@code max.no.heartbeat} ({@link
- *     ClusterSettings#maxNoHeartbeatSeconds()}) applies. A change is when members are busiest: class
- *     loading and JIT of a newcomer, partition migration and promotion, Vert.x cleaning a dead member's
- *     subscriptions; measured on loopback, a live gateway sent no heartbeat for 4.5 s right after another
- *     member was dropped, and a 2 s timeout then dropped it too.</li>
+ * <li>a grace: within {@link ClusterSettings#startupGraceSeconds()} of the latest change of the member list
+ *     (a join, a removal, this member's own start or rejoin) Hazelcast's {@code max.no.heartbeat} ({@link
+ *     ClusterSettings#maxNoHeartbeatSeconds()}) applies: changes are when members are busiest (class loading
+ *     and JIT of a newcomer, partition migration and promotion, Vert.x cleaning a dead member's
+ *     subscriptions). The price: a second failure within the grace of a first is detected after
+ *     max.no.heartbeat.</li>
+ <li>its own pauses: a gap of {@link #OWN_PAUSE_MS} between two of its checks (due every {@link #CHECK_MS})
+ *     means this member was paused, so what it heard is stale, not the others silent.</li>
  * </ul>
- * The price: a second failure within the grace of a first is detected after max.no.heartbeat, not the
- * heartbeat timeout.
+ * Heartbeats still go out once a second (Hazelcast's interval is whole seconds); the detector checks every
+ * {@link #CHECK_MS} on a thread of its own, so a member is dropped as soon as it has been silent for the
+ * timeout (Hazelcast alone checks on its 1 s tick: 2-3 s after the last heartbeat; measured 2.2-3.2 s to a
+ * new leader). Tried and not kept: running Hazelcast's whole heartbeat round (send and check) four times a
+ * second; measured on loopback, live members then went silent for 10 s and more right after another member
+ * was dropped, and were dropped too.
  * Hazelcast's internals are reached by reflection (its version is pinned by the Vert.x BOM and {@code
  * ClusterBootstrapTest} checks the install works); when they differ this logs why and leaves Hazelcast's
  * own detector in place.
  */
 final class HeartbeatDetector implements ClusterFailureDetector {
   private static final Logger LOG = Logger.getLogger(HeartbeatDetector.class.getName());
-  /** How often heartbeats go out and are checked. */
-  static final long TICK_MS = 250;
+  /** How often Hazelcast sends heartbeats and checks them (hazelcast.heartbeat.interval.seconds, at least 1). */
+  static final long TICK_MS = 1_000;
+  /** How often this detector checks as well. */
+  static final long CHECK_MS = 100;
   /**
-   * A gap this long between two checks means this member itself was paused (SIGSTOP, a long GC, a starved
-   * machine): its view of the others is stale, not theirs silent.
+   * A gap this long between two checks (due every {@link #CHECK_MS}) means this member itself was paused
+   * (SIGSTOP, a long GC, a starved machine): its view of the others is stale, not theirs silent.
    */
   static final long OWN_PAUSE_MS = 1_000;
 
@@ -85,6 +90,9 @@ final class HeartbeatDetector implements ClusterFailureDetector {
    * when this Hazelcast version is laid out differently.
    */
   static boolean install(HazelcastInstance hz, ClusterSettings s) {
+    if (s.heartbeatTimeoutMs() == 0) {
+      return false;
+    }
     try {
       Node node = ((HazelcastInstanceProxy) hz).getOriginal().node;
       ClusterHeartbeatManager manager = node.getClusterService().getClusterHeartbeatManager();
@@ -115,17 +123,24 @@ final class HeartbeatDetector implements ClusterFailureDetector {
           detector.changed(detector.clock.getAsLong());
         }
       });
-      Method beat = ClusterHeartbeatManager.class.getDeclaredMethod("heartbeat");
-      beat.setAccessible(true);
       f.set(manager, detector);
-      node.getNodeEngine().getExecutionService().scheduleWithRepetition("hz:cluster", () -> {
-        try {
-          beat.invoke(manager);
-        } catch (ReflectiveOperationException e) {
-          LOG.warning(() -> "heartbeat tick failed: " + e);
+      // Hazelcast checks once a second, on its heartbeat tick; checked every CHECK_MS as well, a member is
+      // dropped as soon as it has been silent for the timeout, not up to a second later. Only checks: the
+      // heartbeats themselves still go out once a second.
+      ClusterServiceImpl clusterService = node.getClusterService();
+      ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lbmesh-failure-detector");
+        t.setDaemon(true);
+        return t;
+      });
+      checker.scheduleWithFixedDelay(() -> {
+        if (!hz.getLifecycleService().isRunning()) {
+          checker.shutdown();
+        } else if (clusterService.isJoined()) {
+          detector.check(clusterService);
         }
-      }, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
-      LOG.info(() -> "failure detection: heartbeats every " + TICK_MS + " ms; a member silent for " + s.heartbeatTimeoutMs()
+      }, CHECK_MS, CHECK_MS, TimeUnit.MILLISECONDS);
+      LOG.info(() -> "failure detection: a member silent for " + s.heartbeatTimeoutMs()
           + " ms is dropped (" + s.maxNoHeartbeatSeconds() + " s within " + s.startupGraceSeconds()
           + " s of a change of the member list)");
       return true;
@@ -153,6 +168,24 @@ final class HeartbeatDetector implements ClusterFailureDetector {
     long t = timeout(now);
     return new JsonObject().put("heartbeatMs", TICK_MS).put("timeoutMs", t).put("settledTimeoutMs", timeoutMs)
         .put("settled", t == timeoutMs).put("graceLeftMs", Math.max(0, graceMs - (now - lastChange)));
+  }
+
+  /** Suspects (and so, on the master, drops) every member silent for longer than the timeout in force. */
+  void check(ClusterServiceImpl clusterService) {
+    long now = clock.getAsLong();
+    for (Member m : clusterService.getMembers()) {
+      if (m.localMember() || isAlive(m, now)) {
+        continue;
+      }
+      long silent = now - lastHeartbeat(m);
+      long timeout = timeout(now);
+      try {
+        // idempotent: a member already suspected stays so; Hazelcast's own tick may suspect it as well
+        clusterService.suspectMember(m, "no heartbeat for " + silent + " ms (timeout " + timeout + " ms)", true);
+      } catch (RuntimeException e) {
+        LOG.warning(() -> "could not suspect " + m + ": " + e);
+      }
+    }
   }
 
   /** The silence after which `member` is dead at cluster time `now`. */

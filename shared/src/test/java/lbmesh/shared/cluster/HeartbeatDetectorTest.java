@@ -19,7 +19,7 @@ class HeartbeatDetectorTest {
 
   /** Whether `d` finds `m` alive at `t`, having checked every tick since the previous check, as Hazelcast does. */
   private boolean aliveAt(HeartbeatDetector d, Member m, long t) {
-    for (long x = checked + HeartbeatDetector.TICK_MS; x < t; x += HeartbeatDetector.TICK_MS) {
+    for (long x = checked + HeartbeatDetector.CHECK_MS; x < t; x += HeartbeatDetector.CHECK_MS) {
       d.isAlive(m, x);
     }
     checked = t;
@@ -106,7 +106,7 @@ class HeartbeatDetectorTest {
   void aMemberNotHeardFromIsGivenTimeFromWhenItIsFirstChecked() {
     HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, 0, clock::get);
     Member m = member("m");
-    checked = 50_000 - HeartbeatDetector.TICK_MS;
+    checked = 50_000 - HeartbeatDetector.CHECK_MS;
     assertTrue(aliveAt(d, m, 50_000), "first check: its clock starts now");
     assertTrue(aliveAt(d, m, 50_000 + TIMEOUT));
     assertFalse(aliveAt(d, m, 50_000 + TIMEOUT + 1));
