@@ -23,9 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(MeshExtension.class)
 class FailureDetectionSystemTest {
   private static final int RUNS = Integer.getInteger("system.tests.failureRuns", 1);
-  /** Generous for a busy CI machine; measured 0.34-0.51 s (5 runs). Hazelcast's graceful shutdown took 1.1 s. */
+  /** Generous for a busy CI machine; measured 0.38-0.78 s (5 runs). Hazelcast's graceful shutdown took 1.1 s. */
   private static final long SIGTERM_BOUND_MS = 2_500;
-  /** Measured 1.4-2.8 s (5 runs); well below the 10.4-10.7 s of Hazelcast's own detector. */
+  /** Measured 1.35-2.37 s (5 runs); well below the 10.4-10.7 s of Hazelcast's own detector. */
   private static final long SIGSTOP_BOUND_MS = 6_000;
   private static final List<String> MEMBER_STATUS = List.of(
       "http://" + Mesh.HOST + ":" + Mesh.REGISTRY_PORT + "/status",

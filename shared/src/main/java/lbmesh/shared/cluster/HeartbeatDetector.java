@@ -30,11 +30,11 @@ import java.util.logging.Logger;
  * own finds every other member silent and suspects them all. This detector, put into Hazelcast's heartbeat
  * manager once the member has joined, is a deadline with two guards:
  * <ul>
- * <li>a grace: within {@link ClusterSettings#startupGraceSeconds()} of the latest change of the member list
- *     (a join, a removal, this member's own start or rejoin) Hazelcast's {@code max.no.heartbeat} ({@link
- *     ClusterSettings#maxNoHeartbeatSeconds()}) applies: changes are when members are busiest (class loading
- *     and JIT of a newcomer, partition migration and promotion, Vert.x cleaning a dead member's
- *     subscriptions). The price: a second failure within the grace of a first is detected after
+ <li>a grace: within {@link ClusterSettings#startupGraceSeconds()} of the latest join (or this member's own
+ *     start or rejoin), and within {@link #REMOVAL_GRACE_MS} of a removal, Hazelcast's {@code
+ *     max.no.heartbeat} ({@link ClusterSettings#maxNoHeartbeatSeconds()}) applies: changes are when members
+ *     are busiest (class loading and JIT of a newcomer, partition migration and promotion, Vert.x cleaning
+ *     a dead member's subscriptions). The price: a failure within a grace is detected after
  *     max.no.heartbeat.</li>
  <li>its own pauses: a gap of {@link #OWN_PAUSE_MS} between two of its checks (due every {@link #CHECK_MS})
  *     means this member was paused, so what it heard is stale, not the others silent.</li>
@@ -53,6 +53,12 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   private static final Logger LOG = Logger.getLogger(HeartbeatDetector.class.getName());
   /** How often Hazelcast sends heartbeats and checks them (hazelcast.heartbeat.interval.seconds, at least 1). */
   static final long TICK_MS = 1_000;
+  /**
+   * After a removal the survivors take over the dead member's partitions: for this long the start-up
+   * timeout applies. Short, unlike the grace after a join: a second failure soon after a first (a gateway
+   * and then the leader killed 10 s apart, as compose/test.sh does) must still be seen in seconds.
+   */
+  static final long REMOVAL_GRACE_MS = 5_000;
   /** How often this detector checks as well. */
   static final long CHECK_MS = 100;
   /**
@@ -64,10 +70,13 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   private final long timeoutMs;
   private final long graceTimeoutMs;
   private final long graceMs;
+  private final long removalGraceMs;
   private final ConcurrentMap<Member, Seen> seen = new ConcurrentHashMap<>();
   private final LongSupplier clock;
-  /** Cluster time of the latest change of the member list seen (or of this member's install, or of a reset). */
+  /** Cluster time of the latest join seen (or of this member's install, or of a reset). */
   private volatile long lastChange;
+  /** Cluster time of the latest removal of a member. */
+  private volatile long lastRemoval = Long.MIN_VALUE / 2;
   private volatile boolean settled;
   /** Cluster time of the latest check. */
   private volatile long lastCheck;
@@ -78,9 +87,14 @@ final class HeartbeatDetector implements ClusterFailureDetector {
 
   /** `clock`: the cluster time, the clock of the heartbeats' timestamps. */
   HeartbeatDetector(long timeoutMs, long graceTimeoutMs, long graceMs, LongSupplier clock) {
+    this(timeoutMs, graceTimeoutMs, graceMs, REMOVAL_GRACE_MS, clock);
+  }
+
+  HeartbeatDetector(long timeoutMs, long graceTimeoutMs, long graceMs, long removalGraceMs, LongSupplier clock) {
     this.timeoutMs = timeoutMs;
     this.graceTimeoutMs = Math.max(timeoutMs, graceTimeoutMs);
     this.graceMs = graceMs;
+    this.removalGraceMs = removalGraceMs;
     this.clock = clock;
     this.lastChange = clock.getAsLong();
   }
@@ -120,7 +134,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
 
         @Override
         public void memberRemoved(MembershipEvent e) {
-          detector.changed(detector.clock.getAsLong());
+          detector.removed(detector.clock.getAsLong());
         }
       });
       f.set(manager, detector);
@@ -167,7 +181,8 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   JsonObject toJson(long now) {
     long t = timeout(now);
     return new JsonObject().put("heartbeatMs", TICK_MS).put("timeoutMs", t).put("settledTimeoutMs", timeoutMs)
-        .put("settled", t == timeoutMs).put("graceLeftMs", Math.max(0, graceMs - (now - lastChange)));
+        .put("settled", t == timeoutMs).put("graceLeftMs",
+        Math.max(0, Math.max(graceMs - (now - lastChange), removalGraceMs - (now - lastRemoval))));
   }
 
   /** Suspects (and so, on the master, drops) every member silent for longer than the timeout in force. */
@@ -190,7 +205,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
 
   /** The silence after which `member` is dead at cluster time `now`. */
   long timeout(long now) {
-    boolean calm = now - lastChange >= graceMs;
+    boolean calm = now - lastChange >= graceMs && now - lastRemoval >= removalGraceMs;
     if (calm != settled) {
       settled = calm;
       LOG.info(() -> calm ? "failure detection settled: a member silent for " + timeoutMs + " ms is dropped"
@@ -209,6 +224,12 @@ final class HeartbeatDetector implements ClusterFailureDetector {
       }
       return new Seen(s.first, Math.max(s.last, timestamp));
     });
+  }
+
+  private void removed(long at) {
+    if (at > lastRemoval) {
+      lastRemoval = at;
+    }
   }
 
   private void changed(long at) {
@@ -263,7 +284,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   public void remove(Member member) {
     // called when Hazelcast drops `member`: the survivors are busy taking over its partitions
     if (seen.remove(member) != null) {
-      changed(clock.getAsLong());
+      removed(clock.getAsLong());
     }
   }
 
