@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayGroupSettings;
 import lbmesh.shared.launch.Env;
 
@@ -15,6 +16,7 @@ import lbmesh.shared.launch.Env;
  * @param quorum LB_QUORUM: the least number of members a side of a split needs for the failover leader's
  *     decisions (split-brain protection on lb.failover); 1 = off. Every member must be given the same value.
  * @param gateway a gateway's group, mode, priority and preemption (LB_GATEWAY_*); null for other services
+ * @param role LB_ROLE: {@code witness} only for failover-service (counts towards the quorum, never leads)
  */
 public record ClusterSettings(
     String clusterName,
@@ -27,7 +29,8 @@ public record ClusterSettings(
     int maxNoHeartbeatSeconds,
     boolean dcAwareBackups,
     int quorum,
-    GatewayGroupSettings gateway) {
+    GatewayGroupSettings gateway,
+    MemberRole role) {
 
   public static final String DEFAULT_CLUSTER_NAME = "lb";
   public static final String DEFAULT_DC = "dc1";
@@ -45,6 +48,7 @@ public record ClusterSettings(
 
   public ClusterSettings {
     members = List.copyOf(members);
+    role = role == null ? MemberRole.MEMBER : role;
     if (members.isEmpty()) {
       throw new IllegalArgumentException("LB_MEMBERS lists no member");
     }
@@ -54,13 +58,16 @@ public record ClusterSettings(
     if (quorum < 1) {
       throw new IllegalStateException("LB_QUORUM must be at least 1, got " + quorum);
     }
+    if (role == MemberRole.WITNESS && !FailoverMap.SERVICE.equals(service)) {
+      throw new IllegalStateException(MemberRole.ENV + "=witness is for " + FailoverMap.SERVICE + " only, not " + service);
+    }
   }
 
   /** Settings without a quorum or gateway group (defaults), as before those existed. */
   public ClusterSettings(String clusterName, List<String> members, String bindHost, int hzPort, String dc,
       String nodeId, String service, int maxNoHeartbeatSeconds, boolean dcAwareBackups) {
     this(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds, dcAwareBackups,
-        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null);
+        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null, MemberRole.MEMBER);
   }
 
   public static ClusterSettings fromEnv(String service, Env env) {
@@ -77,22 +84,28 @@ public record ClusterSettings(
         env.getInt("LB_HZ_MAX_NO_HEARTBEAT_SECONDS", DEFAULT_MAX_NO_HEARTBEAT_SECONDS),
         partitionGroups(env.get("LB_PARTITION_GROUPS", "member")),
         env.getInt("LB_QUORUM", DEFAULT_QUORUM),
-        GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null);
+        GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null,
+        MemberRole.fromWire(env.get(MemberRole.ENV, MemberRole.MEMBER.wire())));
   }
 
   public ClusterSettings withNodeId(String id) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, id, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, gateway);
+        dcAwareBackups, quorum, gateway, role);
   }
 
   public ClusterSettings withQuorum(int q) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, q, gateway);
+        dcAwareBackups, q, gateway, role);
   }
 
   public ClusterSettings withGateway(GatewayGroupSettings g) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, g);
+        dcAwareBackups, quorum, g, role);
+  }
+
+  public ClusterSettings withRole(MemberRole r) {
+    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
+        dcAwareBackups, quorum, gateway, r);
   }
 
   /** `member` (backups on any other member) or `dc` (backups in another DC; every member must agree). */
