@@ -120,11 +120,12 @@ public final class FailoverVerticle extends VerticleBase {
         decide();
       }
     });
-    Future<?> healthLoaded = witness() ? Future.succeededFuture() : vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.HEALTH_MAP)),
-        false).onSuccess(all -> all.values().forEach(v -> {
-          HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
-          health.putIfAbsent(h.key(), h);
-        }));
+    Future<?> healthLoaded = witness() ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.HEALTH_MAP)), false)
+            .onSuccess(all -> all.values().forEach(v -> {
+              HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
+              health.putIfAbsent(h.key(), h);
+            }));
     return Future.join(healthLoaded, follower.start()).recover(e -> Future.succeededFuture()).compose(v -> {
       evaluate();
       return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> {
@@ -151,7 +152,8 @@ public final class FailoverVerticle extends VerticleBase {
    */
   private Member oldestFailoverMember() {
     for (Member m : hz.getCluster().getMembers()) {
-      if (FailoverMap.SERVICE.equals(m.getAttribute(MemberInfo.ATTR_SERVICE)) && MemberRole.of(m) != MemberRole.WITNESS) {
+      if (FailoverMap.SERVICE.equals(m.getAttribute(MemberInfo.ATTR_SERVICE))
+          && MemberRole.of(m) != MemberRole.WITNESS) {
         return m;
       }
     }

@@ -725,10 +725,10 @@ final class Exchange implements PickRequest {
     // no load anywhere, so it uses neither a retry nor the budget and goes on through the pool, as NGINX's
     // proxy_next_upstream does by default. A connect timeout may have reached a slow server: it counts.
     // A safe request that a reused pooled connection lost before any answer byte is free too: the server
-    // had closed that connection (died, or dropped it as idle) as the request went out. When a whole DC's servers die at
-    // once, every one of their pooled connections fails so, and counting each would exhaust the retries
-    // before the request reached a live server (Go's HTTP transport retries this case freely too). Each
-    // server is still tried once at most.
+    // had closed that connection (died, or dropped it as idle) as the request went out. When a whole DC's
+    // servers die at once, every one of their pooled connections fails so, and counting each would exhaust
+    // the retries before the request reached a live server (Go's HTTP transport retries this case freely
+    // too). Each server is still tried once at most.
     boolean safe = beforeSend || (idempotent && !hasBody && !a.timedOut);
     boolean stale = !beforeSend && safe && a.reused && !a.responded && !timeout;
     boolean refused = (beforeSend && !timeout) || stale;
