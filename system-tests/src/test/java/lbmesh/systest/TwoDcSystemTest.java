@@ -410,7 +410,7 @@ class TwoDcSystemTest {
       pids.values().forEach(TwoDcSystemTest::awaitGone);
       long goneMs = Mesh.ms(kill);
       // dc1 held the Hazelcast master: its other members go only after the heartbeat timeout (README)
-      after = Poll.until("a failover leader in dc2 with a newer epoch (dc2-registry's view)", Duration.ofSeconds(45),
+      after = Poll.until("a failover leader in dc2 with a newer epoch (dc2-registry's view)", Duration.ofSeconds(60),
           Duration.ofMillis(20), () -> {
             JsonObject c = mesh.cluster(registry2);
             JsonObject l = c.getJsonObject("leader");
