@@ -24,6 +24,7 @@ import lbmesh.failover.roles.RoleAssigner;
 import lbmesh.shared.cluster.ClusterBootstrap;
 import lbmesh.shared.cluster.ClusterSettings;
 import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.cluster.MemberRole;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.Event;
 import lbmesh.shared.event.EventType;
@@ -45,7 +46,9 @@ import lbmesh.shared.registry.RegistryFollower;
  * leads: it bumps the fencing epoch in {@code lb.failover}, announces {@code leader.elected}, assigns
  * gateway roles and computes each pool's DC plan. Every decision is a fenced write (refused if a newer
  * epoch wrote the entry) followed by an event carrying the epoch; a refused write or a lost quorum makes
- * the leader step down. README, "failover-service", explains the design and its failure cases.
+ * the leader step down. A witness (LB_ROLE=witness) is a member like the others for the quorum, but no
+ * instance counts it as a candidate and it decides nothing. README, "failover-service", explains the
+ * design and its failure cases.
  */
 public final class FailoverVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(FailoverVerticle.class.getName());
@@ -98,25 +101,38 @@ public final class FailoverVerticle extends VerticleBase {
     ClusterBootstrap.onMembershipChange(hz, vertx.getOrCreateContext(), this::membersChanged);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> onEvent(Event.fromJson(m.body())));
     follower = new FailoverFollower(vertx);
-    new RegistryFollower(vertx, s -> {
-      registry = s;
-      decide();
-    }).start();
+    if (witness()) {
+      LOG.info("witness: counts towards the quorum (LB_QUORUM " + settings.quorum() + "), never leads");
+      if (MemberRole.of(hz.getCluster().getLocalMember()) != MemberRole.WITNESS) {
+        LOG.warning("this witness joined without the member attribute " + MemberInfo.ATTR_ROLE + "=witness: the other"
+            + " instances take it for a candidate, and none leads while it is the oldest failover-service member");
+      }
+    } else {
+      // what decisions are made of: a witness makes none
+      new RegistryFollower(vertx, s -> {
+        registry = s;
+        decide();
+      }).start();
+    }
     vertx.setPeriodic(TICK_MS, id -> {
       evaluate();
       if (leader && failback.values().stream().anyMatch(FailbackTimer::waiting)) {
         decide();
       }
     });
-    Future<?> healthLoaded = vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.HEALTH_MAP)),
-        false).onSuccess(all -> all.values().forEach(v -> {
-          HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
-          health.putIfAbsent(h.key(), h);
-        }));
+    Future<?> healthLoaded = witness() ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> new HashMap<>(hz.<String, String>getMap(Addresses.HEALTH_MAP)), false)
+            .onSuccess(all -> all.values().forEach(v -> {
+              HealthRecord h = HealthRecord.fromJson(new JsonObject(v));
+              health.putIfAbsent(h.key(), h);
+            }));
     return Future.join(healthLoaded, follower.start()).recover(e -> Future.succeededFuture()).compose(v -> {
       evaluate();
-      return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> admin.readiness().register("quorum",
-          p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson()))));
+      return AdminServer.start(vertx, adminHost, adminPort, this::status, admin -> {
+        admin.readiness().register("quorum",
+            p -> p.complete(quorumPresent() ? Status.OK(quorumJson()) : Status.KO(quorumJson())));
+        admin.readiness().register("role", p -> p.complete(Status.OK(new JsonObject().put("role", role()))));
+      });
     }).onSuccess(server -> adminServer = server);
   }
 
@@ -130,18 +146,34 @@ public final class FailoverVerticle extends VerticleBase {
     decide();
   }
 
-  /** The oldest failover-service member of the member list (the same order on every member). */
+  /**
+   * The oldest failover-service member of the member list that may lead: witnesses are skipped. The list
+   * and the attributes are the same on every member, so every instance names the same one.
+   */
   private Member oldestFailoverMember() {
     for (Member m : hz.getCluster().getMembers()) {
-      if (FailoverMap.SERVICE.equals(m.getAttribute(MemberInfo.ATTR_SERVICE))) {
+      if (FailoverMap.SERVICE.equals(m.getAttribute(MemberInfo.ATTR_SERVICE))
+          && MemberRole.of(m) != MemberRole.WITNESS) {
         return m;
       }
     }
     return null;
   }
 
+  private boolean witness() {
+    return settings.role() == MemberRole.WITNESS;
+  }
+
+  /** What this instance is now: leader, follower or witness. */
+  private String role() {
+    return witness() ? MemberRole.WITNESS.wire() : leader ? "leader" : "follower";
+  }
+
   /** Whether this instance is the oldest failover-service member, the one that should lead. */
   private boolean isCandidate() {
+    if (witness()) {
+      return false;
+    }
     Member oldest = oldestFailoverMember();
     // the local member is read each time: a member that merges back after a split gets a new UUID
     return oldest != null && oldest.getUuid().equals(hz.getCluster().getLocalMember().getUuid());
@@ -580,7 +612,7 @@ public final class FailoverVerticle extends VerticleBase {
     JsonArray p = new JsonArray();
     (leader ? plans : follower.plans()).values().forEach(x -> p.add(x.toJson()));
     return AdminServer.baseStatus(vertx, settings)
-        .put("role", leader ? "leader" : "follower")
+        .put("role", role())
         .put("leader", leader ? FailoverMap.leaderJson(settings.nodeId(), epoch, leaderSince) : known)
         .put("epoch", Math.max(epoch, follower.epoch()))
         .put("quorum", quorumJson().put("present", quorumPresent()))

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import lbmesh.shared.cluster.MemberRole;
 import lbmesh.shared.event.Addresses;
 import lbmesh.shared.event.Event;
 import lbmesh.shared.event.EventType;
@@ -37,6 +38,7 @@ class ClusterViewFailoverTest {
       cluster.start(cluster.settings("gateway", "dc1").withNodeId("gw-c"));
       Vertx leader = cluster.start(cluster.settings(FailoverMap.SERVICE, "dc1").withNodeId("fo-1"));
       cluster.start(cluster.settings(FailoverMap.SERVICE, "dc1").withNodeId("fo-2"));
+      cluster.start(cluster.settings(FailoverMap.SERVICE, "dc3").withNodeId("fo-w").withRole(MemberRole.WITNESS));
 
       JsonObject before = node.get("/api/v1/cluster").bodyAsJsonObject();
       assertEquals("unknown", byNode(before, "gateways").get("gw-a").getString("role"), "no decision yet");
@@ -70,6 +72,7 @@ class ClusterViewFailoverTest {
       Map<String, JsonObject> members = byNode(v, "members");
       assertEquals("leader", members.get("fo-1").getString("role"));
       assertEquals("follower", members.get("fo-2").getString("role"));
+      assertEquals("witness", members.get("fo-w").getString("role"), "a witness is neither leader nor follower");
       assertEquals("active", members.get("gw-b").getString("role"));
       Map<String, JsonObject> gws = byNode(v, "gateways");
       assertEquals(new JsonObject().put("nodeId", "gw-a").put("group", "blue").put("mode", "active-passive")

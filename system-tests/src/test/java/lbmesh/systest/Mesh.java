@@ -52,11 +52,91 @@ public final class Mesh {
       List.of("backend-" + BACKEND_PORT, "backend-" + (BACKEND_PORT + 1), "backend-" + (BACKEND_PORT + 2));
   private static final List<String> MODULES =
       List.of("registry-service", "health-service", "failover-service", "gateway", "demo-backend");
-  private static final Duration UP_TIMEOUT = Duration.ofSeconds(240);
+  private static final Duration UP_TIMEOUT = Duration.ofSeconds(330);
   private static final Duration DOWN_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * Where one mesh listens: the base ports ./mesh is given (MESH_*_PORT), for one DC or two. With two, the
+   * script puts dc2 on the bases shifted (registry, health and failover admin +10, gateways +2, backends +3)
+   * and the witness on the failover base +20; its Hazelcast ports run from the base to +12.
+   */
+  public record Layout(int dcs, int registry, int healthAdmin, int failoverAdmin, int gatewayHttp, int gatewayAdmin,
+      int backend, int hz) {
+    /** The suite's shared one-DC mesh. */
+    static final Layout ONE_DC = new Layout(1, REGISTRY_PORT, HEALTH_ADMIN_PORT, FAILOVER_ADMIN_PORT,
+        GATEWAY_HTTP_PORT, GATEWAY_ADMIN_PORT, BACKEND_PORT, HZ_PORT);
+    /** A two-DC mesh of its own, on ports clear of the one-DC suite's (never both at once: see the pom). */
+    static final Layout TWO_DC = new Layout(2, 24000 + OFFSET, 24100 + OFFSET, 24200 + OFFSET, 23080 + OFFSET,
+        24080 + OFFSET, 23001 + OFFSET, 22701 + OFFSET);
+
+    /** Every service ./mesh starts, in its order. */
+    public List<String> services() {
+      List<String> all = new ArrayList<>(SERVICES);
+      if (dcs == 2) {
+        SERVICES.forEach(s -> all.add("dc2-" + s));
+        all.add("witness");
+      }
+      return all;
+    }
+
+    /** The gateways, dc1's first. */
+    public List<String> gateways() {
+      return services().stream().filter(s -> s.contains("gateway-")).toList();
+    }
+
+    /** The failover-service instances, the witness included. */
+    public List<String> failovers() {
+      return services().stream().filter(s -> s.contains("failover-") || s.equals("witness")).toList();
+    }
+
+    private static boolean dc2(String service) {
+      return service.startsWith("dc2-");
+    }
+
+    private static int index(String service) {
+      return Integer.parseInt(service.substring(service.lastIndexOf('-') + 1)) - 1;
+    }
+
+    /** A gateway's traffic port. */
+    public int httpPort(String gateway) {
+      return gatewayHttp + (dc2(gateway) ? 2 : 0) + index(gateway);
+    }
+
+    public String url(String gateway) {
+      return "http://" + HOST + ":" + httpPort(gateway);
+    }
+
+    /** The admin port of a gateway, a failover instance or the witness; the API port of a registry. */
+    public int adminPort(String service) {
+      int control = dc2(service) ? 10 : 0;
+      if (service.equals("witness")) {
+        return failoverAdmin + 20;
+      } else if (service.contains("gateway-")) {
+        return gatewayAdmin + (dc2(service) ? 2 : 0) + index(service);
+      } else if (service.contains("failover-")) {
+        return failoverAdmin + control + index(service);
+      } else if (service.endsWith("registry")) {
+        return registry + control;
+      }
+      return healthAdmin + control;
+    }
+
+    /** The first backend port of dc1 (1) or dc2 (2); three per DC, agents +100. */
+    public int backendPort(int dc, int i) {
+      return backend + (dc - 1) * 3 + i;
+    }
+
+    /** The service whose Hazelcast member listens on `port`: dc1's six, dc2's six, then the witness. */
+    public String memberAt(int port) {
+      List<String> members = services().stream().filter(s -> !s.endsWith("backends")).toList();
+      int i = port - hz;
+      return i >= 0 && i < members.size() ? members.get(i) : "?" + port;
+    }
+  }
 
   private final Path root;
   private final Path stateDir;
+  private final Layout layout;
   private final String clusterName;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -64,18 +144,38 @@ public final class Mesh {
   private final Thread shutdownHook = new Thread(this::stopQuietly, "mesh-down");
   private volatile String token;
 
-  private Mesh(Path root, Path stateDir) {
+  private Mesh(Path root, Path stateDir, Layout layout) {
     this.root = root;
     this.stateDir = stateDir;
+    this.layout = layout;
     this.clusterName = "systest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
   }
 
   /** Where the repository is (the {@code mesh} script, the modules' jars) and where this suite keeps its state. */
   public static Mesh configured() {
-    Path root = Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
-    Path state = Path.of(System.getProperty("lbmesh.systest.stateDir", root.resolve("system-tests/target/mesh").toString()))
+    return new Mesh(root(), configuredStateDir(), Layout.ONE_DC);
+  }
+
+  /** A two-DC mesh ({@code ./mesh up --dcs 2}) with ports and a state directory of its own ({@code mesh-2dc}). */
+  public static Mesh twoDcs() {
+    return new Mesh(root(), configuredStateDir().resolveSibling("mesh-2dc"), Layout.TWO_DC);
+  }
+
+  private static Path root() {
+    return Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
+  }
+
+  private static Path configuredStateDir() {
+    return Path.of(System.getProperty("lbmesh.systest.stateDir", root().resolve("system-tests/target/mesh").toString()))
         .toAbsolutePath().normalize();
-    return new Mesh(root, state);
+  }
+
+  public Layout layout() {
+    return layout;
+  }
+
+  public String clusterName() {
+    return clusterName;
   }
 
   /**
@@ -95,12 +195,17 @@ public final class Mesh {
     Files.createDirectories(stateDir);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     long t0 = System.nanoTime();
-    Result up = run(UP_TIMEOUT, "up");
+    Result up = run(UP_TIMEOUT, upArgs());
     log("./mesh up (exit " + up.exit() + ", " + ms(t0) + " ms):\n" + up.output());
     if (up.exit() != 0) {
       throw new IllegalStateException("./mesh up failed (exit " + up.exit() + "); its output is above\n" + logTails(40));
     }
     token = Files.readString(stateDir.resolve("admin-token")).trim();
+  }
+
+  /** {@code up}, or {@code up --dcs 2}. */
+  public String[] upArgs() {
+    return layout.dcs() == 2 ? new String[] {"up", "--dcs", "2"} : new String[] {"up"};
   }
 
   /** {@code ./mesh down}, once; afterwards, no process recorded in the state directory is left alive. */
@@ -119,7 +224,7 @@ public final class Mesh {
     } catch (IOException | RuntimeException e) {
       log("./mesh down failed: " + e);
     }
-    for (String name : SERVICES) { // the script SIGKILLs after its own timeout; this is the last resort
+    for (String name : layout.services()) { // the script SIGKILLs after its own timeout; this is the last resort
       pidOf(name).filter(pid -> isOurs(pid, name)).flatMap(ProcessHandle::of).ifPresent(p -> {
         log("still running after ./mesh down: " + name + " pid " + p.pid() + ": SIGKILL");
         p.destroyForcibly();
@@ -171,15 +276,16 @@ public final class Mesh {
     env.put("MESH_STATE_DIR", stateDir.toString());
     env.put("MESH_HOST", HOST);
     env.put("MESH_HTTP_HOST", HOST);
-    env.put("MESH_REGISTRY_PORT", String.valueOf(REGISTRY_PORT));
-    env.put("MESH_HEALTH_ADMIN_PORT", String.valueOf(HEALTH_ADMIN_PORT));
-    env.put("MESH_FAILOVER_ADMIN_PORT", String.valueOf(FAILOVER_ADMIN_PORT));
-    env.put("MESH_GATEWAY_HTTP_PORT", String.valueOf(GATEWAY_HTTP_PORT));
-    env.put("MESH_GATEWAY_ADMIN_PORT", String.valueOf(GATEWAY_ADMIN_PORT));
-    env.put("MESH_BACKEND_PORT", String.valueOf(BACKEND_PORT));
-    env.put("MESH_HZ_PORT", String.valueOf(HZ_PORT));
+    env.put("MESH_REGISTRY_PORT", String.valueOf(layout.registry()));
+    env.put("MESH_HEALTH_ADMIN_PORT", String.valueOf(layout.healthAdmin()));
+    env.put("MESH_FAILOVER_ADMIN_PORT", String.valueOf(layout.failoverAdmin()));
+    env.put("MESH_GATEWAY_HTTP_PORT", String.valueOf(layout.gatewayHttp()));
+    env.put("MESH_GATEWAY_ADMIN_PORT", String.valueOf(layout.gatewayAdmin()));
+    env.put("MESH_BACKEND_PORT", String.valueOf(layout.backend()));
+    env.put("MESH_HZ_PORT", String.valueOf(layout.hz()));
     env.put("MESH_CLUSTER_NAME", clusterName);
-    env.put("MESH_TIMEOUT", "150"); // readiness on a busy 2-core CI machine
+    // readiness on a busy 2-core CI machine (13 JVMs for two DCs)
+    env.put("MESH_TIMEOUT", layout.dcs() == 2 ? "240" : "150");
     env.put("MESH_BUILD", "0");     // the reactor built the jars; the suite never builds
     env.put("JAVA_HOME", System.getProperty("java.home")); // the services run on the suite's Java
     return env;
@@ -211,7 +317,12 @@ public final class Mesh {
 
   /** A registry API call with the admin token; {@code path} is below /api/v1, {@code json} may be null. */
   public Answer api(String method, String path, String json) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + REGISTRY_PORT + "/api/v1" + path))
+    return api(layout.registry(), method, path, json);
+  }
+
+  /** {@link #api} through the registry listening on {@code registryPort} (two DCs: one per DC). */
+  public Answer api(int registryPort, String method, String path, String json) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + registryPort + "/api/v1" + path))
         .header("Authorization", "Bearer " + token)
         .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
     if (json != null) {
@@ -246,7 +357,12 @@ public final class Mesh {
 
   /** The registry's live cluster view, {@code GET /api/v1/cluster}. */
   public JsonObject cluster() {
-    Answer a = get("http://" + HOST + ":" + REGISTRY_PORT + "/api/v1/cluster");
+    return cluster(layout.registry());
+  }
+
+  /** The cluster view of the registry listening on {@code registryPort}. */
+  public JsonObject cluster(int registryPort) {
+    Answer a = get("http://" + HOST + ":" + registryPort + "/api/v1/cluster");
     if (!a.ok()) {
       throw new AssertionError("GET /api/v1/cluster answered " + a);
     }
@@ -278,11 +394,16 @@ public final class Mesh {
    * written before this call is in force on both (events flow registry -> gateways).
    */
   public void awaitGatewaysCaughtUp() {
+    awaitGatewaysCaughtUp(layout.gateways());
+  }
+
+  /** {@link #awaitGatewaysCaughtUp()} for the named gateways (those that are alive). */
+  public void awaitGatewaysCaughtUp(List<String> gateways) {
     long version = cluster().getLong("registryVersion");
-    for (int g = 1; g <= 2; g++) {
-      int gw = g;
-      Poll.untilTrue("gateway-" + gw + " at registry version " + version, Duration.ofSeconds(15),
-          () -> gatewayStatus(gw).getLong("registryVersion", -1L) >= version);
+    for (String gw : gateways) {
+      String url = "http://" + HOST + ":" + layout.adminPort(gw) + "/status";
+      Poll.untilTrue(gw + " at registry version " + version, Duration.ofSeconds(15),
+          () -> get(url).json().getLong("registryVersion", -1L) >= version);
     }
   }
 
@@ -333,7 +454,7 @@ public final class Mesh {
   public String logTails(int lines) {
     StringBuilder sb = new StringBuilder("---- service logs (last " + lines + " lines each; full logs in "
         + stateDir.resolve("logs") + ") ----\n");
-    for (String name : SERVICES) {
+    for (String name : layout.services()) {
       sb.append("== ").append(name).append(" ==\n");
       try {
         List<String> all = Files.readAllLines(logFile(name), StandardCharsets.UTF_8);

@@ -85,6 +85,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   private Backends.ServerConnections home;
   private User user;
   private Throwable error;
+  /** It served an exchange before and came from the pool: the server may have closed it meanwhile. */
+  private boolean reused;
   private final Deadlines.Entry keepAlive = new Deadlines.Entry() {
     @Override
     void expire() {
@@ -110,6 +112,14 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   Deadlines.Entry keepAlive() {
     return keepAlive;
+  }
+
+  boolean reused() {
+    return reused;
+  }
+
+  void reusedFromPool() {
+    reused = true;
   }
 
   /** Leased by `u` for a request; `head`: the request is a HEAD. */

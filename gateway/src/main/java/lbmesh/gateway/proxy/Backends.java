@@ -60,6 +60,7 @@ final class Backends {
       }
       Lease next = waiting.poll();
       if (next != null) {
+        conn.reusedFromPool();
         next.leased(conn);
         return;
       }
@@ -120,6 +121,7 @@ final class Backends {
     while ((conn = sc.idle.pollFirst()) != null) {
       deadlines.disarm(conn.keepAlive());
       if (conn.channel().isActive()) {
+        conn.reusedFromPool();
         lease.leased(conn);
         return;
       }

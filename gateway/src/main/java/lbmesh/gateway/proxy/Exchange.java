@@ -96,6 +96,8 @@ final class Exchange implements PickRequest {
     boolean abandoned;
     boolean timedOut;
     boolean responded;
+    /** The request went out on a pooled connection that had served an exchange before. */
+    boolean reused;
     boolean bodyDone;
     boolean ended;
     boolean tunnel;
@@ -153,6 +155,7 @@ final class Exchange implements PickRequest {
         return;
       }
       conn = c;
+      reused = c.reused();
       c.attach(this, head.method() == HttpMethod.HEAD);
       dueIn(pool.pool().timeouts().responseHeaderMs());
       Channel up = c.channel();
@@ -721,8 +724,14 @@ final class Exchange implements PickRequest {
     // A connect that failed at once (refused, reset, unreachable) reached no server: trying the next one adds
     // no load anywhere, so it uses neither a retry nor the budget and goes on through the pool, as NGINX's
     // proxy_next_upstream does by default. A connect timeout may have reached a slow server: it counts.
-    boolean refused = beforeSend && !timeout;
+    // A safe request that a reused pooled connection lost before any answer byte is free too: the server
+    // had closed that connection (died, or dropped it as idle) as the request went out. When a whole DC's
+    // servers die at once, every one of their pooled connections fails so, and counting each would exhaust
+    // the retries before the request reached a live server (Go's HTTP transport retries this case freely
+    // too). Each server is still tried once at most.
     boolean safe = beforeSend || (idempotent && !hasBody && !a.timedOut);
+    boolean stale = !beforeSend && safe && a.reused && !a.responded && !timeout;
+    boolean refused = (beforeSend && !timeout) || stale;
     if (refused || safe && retriesUsed < pool.pool().retries() && state.retryBudget().tryRetry()) {
       if (!refused) {
         retriesUsed++;

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -14,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import lbmesh.demo.DemoBackend;
 import lbmesh.gateway.GatewayHarness;
@@ -131,6 +136,59 @@ class FailuresTest {
       assertEquals(200, h.get("/items").status(), "an idempotent GET is retried on the other server");
     }
     assertEquals(10, good.stats().totalRequests());
+  }
+
+  /**
+   * Servers that die together (a whole DC) leave this gateway's pooled connections to each of them looking
+   * alive; a GET written on one is lost without an answer. Three of them in a row would use up the pool's
+   * two retries before the GET reached the live server; a lost pooled connection reached no live server
+   * and costs no retry, as a refused connect.
+   */
+  @Test
+  void aGetLostOnThePooledConnectionsOfServersThatDiedTogetherStillReachesALiveOne() throws Exception {
+    AtomicBoolean dead = new AtomicBoolean();
+    AtomicInteger lost = new AtomicInteger();
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      HttpServer dying = h.vertx.createHttpServer().requestHandler(req -> {
+        if (dead.get()) {
+          lost.incrementAndGet();
+          req.connection().close();
+        } else {
+          req.response().end("ok");
+        }
+      }).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+      ports.add(dying.actualPort());
+    }
+    DemoBackend live = h.backend();
+    h.start();
+    h.pool(Pool.fromJson(Pool.defaults("default").toJson().put("algorithm", "round-robin")));
+    for (int i = 0; i < 3; i++) {
+      h.server("default", Server.fromJson(new JsonObject().put("id", "dying-" + i).put("host", "127.0.0.1")
+          .put("port", ports.get(i))));
+    }
+    h.server("default", GatewayHarness.server(live, 1));
+    h.awaitTable();
+    // one client connection, so one event loop of the gateway and its pools; round robin until the live
+    // server answered last, each dying one having answered on a connection that is now pooled
+    HttpClient one = h.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1));
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    String last = null;
+    for (int i = 0; i < 12 && (answered.size() < 4 || !live.id().equals(last)); i++) {
+      last = get(one, "/warm").headers().get("X-LB-Server");
+      answered.add(last);
+    }
+    assertEquals(live.id(), last, "warmed up: " + answered);
+    dead.set(true);
+    HttpClientResponse r = get(one, "/after");
+    assertEquals(200, r.statusCode(), "the GET went on to the live server");
+    assertEquals(live.id(), r.headers().get("X-LB-Server"));
+    assertEquals(3, lost.get(), "it was lost on each dying server's pooled connection first");
+  }
+
+  private HttpClientResponse get(HttpClient c, String uri) throws Exception {
+    return c.request(HttpMethod.GET, h.config.httpPort(), "127.0.0.1", uri).compose(req -> req.send()
+        .compose(resp -> resp.body().map(b -> resp))).await(10, TimeUnit.SECONDS);
   }
 
   @Test

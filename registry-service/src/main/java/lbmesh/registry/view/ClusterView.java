@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import lbmesh.shared.cluster.MemberInfo;
+import lbmesh.shared.cluster.MemberRole;
 import lbmesh.shared.failover.FailoverFollower;
 import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayMember;
@@ -51,7 +52,9 @@ public final class ClusterView {
       MemberInfo info = MemberInfo.of(member);
       GatewayMember gw = GatewayMember.of(member);
       String role = UNKNOWN;
-      if (FailoverMap.SERVICE.equals(info.service()) && leader != null) {
+      if (info.role() == MemberRole.WITNESS) {
+        role = MemberRole.WITNESS.wire();
+      } else if (FailoverMap.SERVICE.equals(info.service()) && leader != null) {
         role = leader.nodeId().equals(info.nodeId()) ? "leader" : "follower";
       } else if (gw != null) {
         role = gatewayRole(gw, roles.get(gw.group()));

@@ -108,6 +108,7 @@ public final class ClusterBootstrap {
     attrs.setAttribute(MemberInfo.ATTR_DC, s.dc());
     attrs.setAttribute(MemberInfo.ATTR_NODE, s.nodeId());
     attrs.setAttribute(MemberInfo.ATTR_PID, Long.toString(ProcessHandle.current().pid()));
+    attrs.setAttribute(MemberInfo.ATTR_ROLE, s.role().wire());
     if (s.gateway() != null) {
       s.gateway().writeTo(attrs);
     }

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import lbmesh.shared.failover.FailoverMap;
 import lbmesh.shared.failover.GatewayGroupSettings;
 import lbmesh.shared.launch.Env;
 
@@ -15,6 +16,7 @@ import lbmesh.shared.launch.Env;
  * @param quorum LB_QUORUM: the least number of members a side of a split needs for the failover leader's
  *     decisions (split-brain protection on lb.failover); 1 = off. Every member must be given the same value.
  * @param gateway a gateway's group, mode, priority and preemption (LB_GATEWAY_*); null for other services
+ * @param role LB_ROLE: {@code witness} only for failover-service (counts towards the quorum, never leads)
  * @param heartbeatTimeoutMs LB_HZ_HEARTBEAT_TIMEOUT_MS: a member silent this long (hung, or its host or link
  *     gone, so no socket closes) is dropped (0: Hazelcast's own detector, max.no.heartbeat, only);
  *     `maxNoHeartbeatSeconds` applies instead within
@@ -32,6 +34,7 @@ public record ClusterSettings(
     boolean dcAwareBackups,
     int quorum,
     GatewayGroupSettings gateway,
+    MemberRole role,
     int heartbeatTimeoutMs,
     int startupGraceSeconds) {
 
@@ -59,6 +62,7 @@ public record ClusterSettings(
 
   public ClusterSettings {
     members = List.copyOf(members);
+    role = role == null ? MemberRole.MEMBER : role;
     if (members.isEmpty()) {
       throw new IllegalArgumentException("LB_MEMBERS lists no member");
     }
@@ -75,13 +79,16 @@ public record ClusterSettings(
     if (startupGraceSeconds < 0) {
       throw new IllegalStateException("LB_HZ_STARTUP_GRACE_SECONDS must not be negative, got " + startupGraceSeconds);
     }
+    if (role == MemberRole.WITNESS && !FailoverMap.SERVICE.equals(service)) {
+      throw new IllegalStateException(MemberRole.ENV + "=witness is for " + FailoverMap.SERVICE + " only, not " + service);
+    }
   }
 
   /** Settings without a quorum or gateway group (defaults), as before those existed. */
   public ClusterSettings(String clusterName, List<String> members, String bindHost, int hzPort, String dc,
       String nodeId, String service, int maxNoHeartbeatSeconds, boolean dcAwareBackups) {
     this(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds, dcAwareBackups,
-        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null,
+        DEFAULT_QUORUM, GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.DEFAULT : null, MemberRole.MEMBER,
         DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STARTUP_GRACE_SECONDS);
   }
 
@@ -100,32 +107,29 @@ public record ClusterSettings(
         partitionGroups(env.get("LB_PARTITION_GROUPS", "member")),
         env.getInt("LB_QUORUM", DEFAULT_QUORUM),
         GATEWAY_SERVICE.equals(service) ? GatewayGroupSettings.fromEnv(env) : null,
+        MemberRole.fromWire(env.get(MemberRole.ENV, MemberRole.MEMBER.wire())),
         env.getInt("LB_HZ_HEARTBEAT_TIMEOUT_MS", DEFAULT_HEARTBEAT_TIMEOUT_MS),
         env.getInt("LB_HZ_STARTUP_GRACE_SECONDS", DEFAULT_STARTUP_GRACE_SECONDS));
   }
 
   public ClusterSettings withNodeId(String id) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, id, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, gateway,
-        heartbeatTimeoutMs, startupGraceSeconds);
+        dcAwareBackups, quorum, gateway, role, heartbeatTimeoutMs, startupGraceSeconds);
   }
 
   public ClusterSettings withQuorum(int q) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, q, gateway,
-        heartbeatTimeoutMs, startupGraceSeconds);
+        dcAwareBackups, q, gateway, role, heartbeatTimeoutMs, startupGraceSeconds);
   }
 
   public ClusterSettings withGateway(GatewayGroupSettings g) {
     return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
-        dcAwareBackups, quorum, g,
-        heartbeatTimeoutMs, startupGraceSeconds);
+        dcAwareBackups, quorum, g, role, heartbeatTimeoutMs, startupGraceSeconds);
   }
 
-  /** The same settings with another failure detection (tests that measure it). */
-  public ClusterSettings withHeartbeat(int timeoutMs, int maxNoHeartbeat, int graceSeconds) {
-    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeat,
-        dcAwareBackups, quorum, gateway, timeoutMs, graceSeconds);
+  public ClusterSettings withRole(MemberRole r) {
+    return new ClusterSettings(clusterName, members, bindHost, hzPort, dc, nodeId, service, maxNoHeartbeatSeconds,
+        dcAwareBackups, quorum, gateway, r, heartbeatTimeoutMs, startupGraceSeconds);
   }
 
   /** `member` (backups on any other member) or `dc` (backups in another DC; every member must agree). */
