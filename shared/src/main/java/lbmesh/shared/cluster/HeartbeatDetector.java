@@ -70,8 +70,8 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   private final long timeoutMs;
   private final long graceTimeoutMs;
   private final long graceMs;
-  private final long removalGraceMs;
-  private final ConcurrentMap<Member, Seen> seen = new ConcurrentHashMap<>();
+  /** The latest heartbeat from each member, cluster time. */
+  private final ConcurrentMap<Member, Long> lastHeard = new ConcurrentHashMap<>();
   private final LongSupplier clock;
   /** Cluster time of the latest join seen (or of this member's install, or of a reset). */
   private volatile long lastChange;
@@ -81,26 +81,17 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   /** Cluster time of the latest check. */
   private volatile long lastCheck;
 
-  /** First and latest heartbeat from one member, cluster time. */
-  private record Seen(long first, long last) {
-  }
-
   /** `clock`: the cluster time, the clock of the heartbeats' timestamps. */
   HeartbeatDetector(long timeoutMs, long graceTimeoutMs, long graceMs, LongSupplier clock) {
-    this(timeoutMs, graceTimeoutMs, graceMs, REMOVAL_GRACE_MS, clock);
-  }
-
-  HeartbeatDetector(long timeoutMs, long graceTimeoutMs, long graceMs, long removalGraceMs, LongSupplier clock) {
     this.timeoutMs = timeoutMs;
     this.graceTimeoutMs = Math.max(timeoutMs, graceTimeoutMs);
     this.graceMs = graceMs;
-    this.removalGraceMs = removalGraceMs;
     this.clock = clock;
     this.lastChange = clock.getAsLong();
   }
 
   /**
-   * Puts this detector and the fast tick into `hz`'s heartbeat manager; false (Hazelcast's detector stays)
+   * Puts a detector into `hz`'s heartbeat manager and starts its checker; false (Hazelcast's detector stays)
    * when this Hazelcast version is laid out differently.
    */
   static boolean install(HazelcastInstance hz, ClusterSettings s) {
@@ -110,18 +101,17 @@ final class HeartbeatDetector implements ClusterFailureDetector {
     try {
       Node node = ((HazelcastInstanceProxy) hz).getOriginal().node;
       ClusterHeartbeatManager manager = node.getClusterService().getClusterHeartbeatManager();
-      Field f = ClusterHeartbeatManager.class.getDeclaredField("heartbeatFailureDetector");
-      f.setAccessible(true);
+      Field f = detectorField();
       ClusterFailureDetector old = (ClusterFailureDetector) f.get(manager);
       var cluster = hz.getCluster();
       HeartbeatDetector detector = new HeartbeatDetector(s.heartbeatTimeoutMs(),
           TimeUnit.SECONDS.toMillis(s.maxNoHeartbeatSeconds()), TimeUnit.SECONDS.toMillis(s.startupGraceSeconds()),
           cluster::getClusterTime);
       long now = detector.lastChange;
-      for (Member m : hz.getCluster().getMembers()) {
+      for (Member m : cluster.getMembers()) {
         if (!m.localMember()) {
           long last = old.lastHeartbeat(m);
-          detector.seen.put(m, new Seen(now, last > 0 ? last : now));
+          detector.lastHeard.put(m, last > 0 ? last : now);
         }
       }
       // every member learns of joins and removals here; Hazelcast tells the detector of a removal on the
@@ -156,7 +146,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
       }, CHECK_MS, CHECK_MS, TimeUnit.MILLISECONDS);
       LOG.info(() -> "failure detection: a member silent for " + s.heartbeatTimeoutMs()
           + " ms is dropped (" + s.maxNoHeartbeatSeconds() + " s within " + s.startupGraceSeconds()
-          + " s of a change of the member list)");
+          + " s of a join and " + REMOVAL_GRACE_MS + " ms of a removal)");
       return true;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       LOG.warning(() -> "cannot install the fast failure detector (" + e + "): a hung member is dropped only after "
@@ -169,12 +159,18 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   static HeartbeatDetector of(HazelcastInstance hz) {
     try {
       Node node = ((HazelcastInstanceProxy) hz).getOriginal().node;
-      Field f = ClusterHeartbeatManager.class.getDeclaredField("heartbeatFailureDetector");
-      f.setAccessible(true);
-      return f.get(node.getClusterService().getClusterHeartbeatManager()) instanceof HeartbeatDetector d ? d : null;
+      return detectorField().get(node.getClusterService().getClusterHeartbeatManager()) instanceof HeartbeatDetector d
+          ? d : null;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return null;
     }
+  }
+
+  /** The heartbeat manager's field holding its failure detector (final: set by reflection). */
+  private static Field detectorField() throws NoSuchFieldException {
+    Field f = ClusterHeartbeatManager.class.getDeclaredField("heartbeatFailureDetector");
+    f.setAccessible(true);
+    return f;
   }
 
   /** For /status: the timeout in force at cluster time `now`, and whether the join grace is over. */
@@ -182,7 +178,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
     long t = timeout(now);
     return new JsonObject().put("heartbeatMs", TICK_MS).put("timeoutMs", t).put("settledTimeoutMs", timeoutMs)
         .put("settled", t == timeoutMs).put("graceLeftMs",
-        Math.max(0, Math.max(graceMs - (now - lastChange), removalGraceMs - (now - lastRemoval))));
+        Math.max(0, Math.max(graceMs - (now - lastChange), REMOVAL_GRACE_MS - (now - lastRemoval))));
   }
 
   /** Suspects (and so, on the master, drops) every member silent for longer than the timeout in force. */
@@ -205,24 +201,24 @@ final class HeartbeatDetector implements ClusterFailureDetector {
 
   /** The silence after which `member` is dead at cluster time `now`. */
   long timeout(long now) {
-    boolean calm = now - lastChange >= graceMs && now - lastRemoval >= removalGraceMs;
+    boolean calm = now - lastChange >= graceMs && now - lastRemoval >= REMOVAL_GRACE_MS;
     if (calm != settled) {
       settled = calm;
       LOG.info(() -> calm ? "failure detection settled: a member silent for " + timeoutMs + " ms is dropped"
-          : "the member list changed: a member silent for " + graceTimeoutMs + " ms is dropped for the next "
-              + graceMs + " ms");
+          : "the member list changed: a member silent for " + graceTimeoutMs + " ms is dropped for "
+              + graceMs + " ms after a join, " + REMOVAL_GRACE_MS + " ms after a removal");
     }
     return calm ? timeoutMs : graceTimeoutMs;
   }
 
   @Override
   public void heartbeat(Member member, long timestamp) {
-    seen.compute(member, (m, s) -> {
-      if (s == null) {
+    lastHeard.compute(member, (m, last) -> {
+      if (last == null) {
         changed(timestamp);
-        return new Seen(timestamp, timestamp);
+        return timestamp;
       }
-      return new Seen(s.first, Math.max(s.last, timestamp));
+      return Math.max(last, timestamp);
     });
   }
 
@@ -241,25 +237,24 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   @Override
   public boolean isAlive(Member member, long now) {
     ownPause(now);
-    Seen s = seen.get(member);
-    if (s == null) {
+    Long last = lastHeard.get(member);
+    if (last == null) {
       // not heard from yet (it just joined): its clock starts now
       heartbeat(member, now);
       return true;
     }
-    return now - s.last <= timeout(now);
+    return now - last <= timeout(now);
   }
 
   @Override
   public long lastHeartbeat(Member member) {
-    Seen s = seen.get(member);
-    return s == null ? 0L : s.last;
+    return lastHeard.getOrDefault(member, 0L);
   }
 
   @Override
   public double suspicionLevel(Member member, long now) {
-    Seen s = seen.get(member);
-    return s == null ? 0 : (double) (now - s.last) / timeout(now);
+    Long last = lastHeard.get(member);
+    return last == null ? 0 : (double) (now - last) / timeout(now);
   }
 
   /**
@@ -276,14 +271,14 @@ final class HeartbeatDetector implements ClusterFailureDetector {
     }
     LOG.warning(() -> "this member was paused for " + (now - prev) + " ms (no heartbeat check): what it heard of"
         + " the others is stale, so they count as heard from now");
-    seen.replaceAll((m, s) -> new Seen(s.first, Math.max(s.last, now)));
+    lastHeard.replaceAll((m, last) -> Math.max(last, now));
     changed(now);
   }
 
   @Override
   public void remove(Member member) {
     // called when Hazelcast drops `member`: the survivors are busy taking over its partitions
-    if (seen.remove(member) != null) {
+    if (lastHeard.remove(member) != null) {
       removed(clock.getAsLong());
     }
   }
@@ -291,7 +286,7 @@ final class HeartbeatDetector implements ClusterFailureDetector {
   @Override
   public void reset() {
     // after a merge or a rejoin: every member counts as new, so the grace applies again
-    seen.clear();
+    lastHeard.clear();
     changed(clock.getAsLong());
   }
 }

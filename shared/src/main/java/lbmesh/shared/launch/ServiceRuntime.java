@@ -59,7 +59,7 @@ public final class ServiceRuntime {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> leave(vertx, settings), "lbmesh-shutdown"));
       awaitStep(deploy.apply(vertx), "starting " + settings.service(), t0);
       LOG.info(() -> String.format("%s %s ready in %d ms (dc %s, pid %d)", settings.service(), settings.nodeId(),
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.dc(), ProcessHandle.current().pid()));
+          ms(t0), settings.dc(), ProcessHandle.current().pid()));
       return vertx;
     } catch (Exception e) {
       LOG.log(Level.SEVERE, settings.service() + " failed to start: " + e.getMessage(), e);
@@ -77,9 +77,9 @@ public final class ServiceRuntime {
    * timeout. The service's verticles stop first (a failover leader stops deciding, listeners close, event
    * bus consumers are unregistered), then every partition this member owns is made safe (its backup
    * elsewhere is up to date), then Hazelcast is terminated: its connections close and the others drop it
-   * within a few hundred ms (measured: a leader replaced 0.46-0.74 s after SIGTERM). Hazelcast's graceful
+   * within a few hundred ms (measured: a leader replaced 0.38-0.78 s after SIGTERM). Hazelcast's graceful
    * shutdown, which vertx.close() runs, first migrates every partition away and only then leaves: the
-   * others saw the member go 1.0 s after SIGTERM, and the process exited after 2 s.
+   * others saw the member go 1.0 s after SIGTERM.
    * Logs to stderr: the JVM's logging is being shut down by its own hook at the same time.
    */
   static void leave(Vertx vertx, ClusterSettings settings) {

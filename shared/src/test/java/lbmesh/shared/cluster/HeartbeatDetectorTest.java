@@ -17,6 +17,11 @@ class HeartbeatDetectorTest {
   /** The latest time the detector checked a member (Hazelcast checks every tick; a gap is a pause). */
   private long checked;
 
+  /** A detector on the test's clock with a join grace of `graceMs`. */
+  private HeartbeatDetector detector(long graceMs) {
+    return new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, graceMs, clock::get);
+  }
+
   /** Whether `d` finds `m` alive at `t`, having checked every tick since the previous check, as Hazelcast does. */
   private boolean aliveAt(HeartbeatDetector d, Member m, long t) {
     for (long x = checked + HeartbeatDetector.CHECK_MS; x < t; x += HeartbeatDetector.CHECK_MS) {
@@ -39,7 +44,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void withinTheGraceOfAJoinASilentMemberHasTheStartUpTimeout() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member m = member("m");
     d.heartbeat(m, 1_000);
     assertTrue(aliveAt(d, m, 1_000 + 9_000), "9 s of silence within the grace");
@@ -48,7 +53,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void onceTheClusterIsCalmTheShortTimeoutApplies() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member m = member("m");
     d.heartbeat(m, 1_000);
     long calm = 1_000 + GRACE;
@@ -61,7 +66,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void aNewMembersFirstHeartbeatStartsTheGraceForEveryone() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member old = member("old");
     d.heartbeat(old, 0);
     long calm = GRACE + 5_000;
@@ -74,7 +79,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void aRemovalGivesTheSurvivorsAShortGraceOnly() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member a = member("a");
     Member b = member("b");
     d.heartbeat(a, 0);
@@ -95,7 +100,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void afterAPauseOfItsOwnAMemberSuspectsNoOne() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member m = member("m");
     d.heartbeat(m, 0);
     long calm = GRACE + 1_000;
@@ -108,7 +113,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void aMemberNotHeardFromIsGivenTimeFromWhenItIsFirstChecked() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, 0, clock::get);
+    HeartbeatDetector d = detector(0);
     Member m = member("m");
     checked = 50_000 - HeartbeatDetector.CHECK_MS;
     assertTrue(aliveAt(d, m, 50_000), "first check: its clock starts now");
@@ -118,7 +123,7 @@ class HeartbeatDetectorTest {
 
   @Test
   void aResetForgetsEveryMemberAndGrantsTheGraceAgain() {
-    HeartbeatDetector d = new HeartbeatDetector(TIMEOUT, GRACE_TIMEOUT, GRACE, clock::get);
+    HeartbeatDetector d = detector(GRACE);
     Member m = member("m");
     d.heartbeat(m, 0);
     clock.set(100_000);
