@@ -47,7 +47,7 @@ class ComposeTopologyTest {
 
   @BeforeAll
   static void readMeshTopology() throws Exception {
-    Path root = Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
+    Path root = Mesh.root();
     ProcessBuilder pb = new ProcessBuilder(root.resolve("mesh").toString(), "topology").redirectErrorStream(true);
     // the contract's defaults: no MESH_* or LB_* override from the caller's shell
     pb.environment().keySet().removeIf(k -> k.startsWith("MESH_") || k.startsWith("LB_"));
@@ -72,7 +72,7 @@ class ComposeTopologyTest {
   }
 
   private static Map<String, Map<String, Object>> services(String file) throws IOException {
-    Path root = Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
+    Path root = Mesh.root();
     try (Reader r = Files.newBufferedReader(root.resolve("compose").resolve(file))) {
       Map<String, Object> doc = new Yaml().load(r);
       @SuppressWarnings("unchecked")

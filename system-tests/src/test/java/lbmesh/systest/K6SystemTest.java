@@ -40,7 +40,7 @@ class K6SystemTest {
     boolean required = "1".equals(System.getenv("LB_K6_REQUIRED")) || Boolean.getBoolean("k6.required");
     if (found.isEmpty() && required) {
       fail("k6 is required (LB_K6_REQUIRED=1 or -Dk6.required=true) but there is none: set LB_K6, put k6 on"
-          + " PATH, or place it at " + root().resolve("../shared/tools/k6").normalize());
+          + " PATH, or place it at " + Mesh.root().resolve("../shared/tools/k6").normalize());
     }
     Assumptions.assumeTrue(found.isPresent(), "no k6 (LB_K6, PATH, ../shared/tools/k6): the k6 scripts are not run");
     k6 = found.get();
@@ -87,8 +87,8 @@ class K6SystemTest {
     List<String> cmd = new ArrayList<>(List.of(k6.toString(), "run", "--no-usage-report", "--no-color",
         "--summary-export", summary.toString()));
     vars.forEach((k, v) -> cmd.addAll(List.of("-e", k + "=" + v)));
-    cmd.add(root().resolve("k6").resolve(script + ".js").toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile()).redirectErrorStream(true)
+    cmd.add(Mesh.root().resolve("k6").resolve(script + ".js").toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Mesh.root().toFile()).redirectErrorStream(true)
         .redirectOutput(out.toFile());
     Map<String, String> env = pb.environment();
     env.put("GATEWAYS", Mesh.gatewayUrl(1) + "," + Mesh.gatewayUrl(2));
@@ -130,10 +130,6 @@ class K6SystemTest {
     return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));
   }
 
-  private static Path root() {
-    return Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
-  }
-
   private static Optional<Path> locate() {
     String explicit = System.getenv("LB_K6");
     if (explicit != null && !explicit.isBlank()) {
@@ -148,7 +144,7 @@ class K6SystemTest {
         return Optional.of(Path.of(dir, "k6"));
       }
     }
-    Path shared = root().resolve("../shared/tools/k6").normalize();
+    Path shared = Mesh.root().resolve("../shared/tools/k6").normalize();
     return Files.isExecutable(shared) ? Optional.of(shared) : Optional.empty();
   }
 }

@@ -161,7 +161,8 @@ public final class Mesh {
     return new Mesh(root(), configuredStateDir().resolveSibling("mesh-2dc"), Layout.TWO_DC);
   }
 
-  private static Path root() {
+  /** The repository checkout (the {@code mesh} script, the modules' jars): -Dlbmesh.root, set by the pom. */
+  public static Path root() {
     return Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
   }
 

@@ -26,7 +26,7 @@ class NetnsPartitionSystemTest {
 
   @Test
   void aLeaderCutOffWithoutAnySocketClosingIsReplaced() throws Exception {
-    Path root = Path.of(System.getProperty("lbmesh.root", "..")).toAbsolutePath().normalize();
+    Path root = Mesh.root();
     boolean required = "1".equals(System.getenv("LB_NETNS_REQUIRED"));
     boolean can = "root".equals(System.getProperty("user.name")) && onPath("ip") && onPath("nft");
     if (!can && !required) {
